@@ -1,0 +1,24 @@
+"""The Jinja2 environment for reader pages."""
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import Environment
+
+
+def date(value, fmt: str = "%-d %B %Y") -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime(fmt)
+
+
+def isodate(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def environment(**options) -> Environment:
+    env = Environment(**options)
+    env.globals.update({"static": static, "url": reverse, "SITE_URL": settings.SITE_URL})
+    env.filters.update({"date": date, "isodate": isodate})
+    return env

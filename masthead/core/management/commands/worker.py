@@ -1,0 +1,47 @@
+"""`masthead worker`: runs queued tasks and the clock (scheduled publishing). No cron needed."""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+logger = logging.getLogger("masthead.worker")
+
+
+def clock(interval: float, stop: threading.Event) -> None:
+    """Every `interval` seconds: publish and expire what editors scheduled."""
+    while not stop.wait(interval):
+        try:
+            call_command("publish_scheduled", verbosity=0)
+        except Exception:  # keep the clock alive; the error is logged with its traceback
+            logger.exception("scheduled publishing failed")
+        finally:
+            close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run background tasks and scheduled publishing until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=settings.SCHEDULER_INTERVAL)
+        parser.add_argument("--once", action="store_true",
+                            help="Publish what is due and run queued tasks once, then exit.")
+
+    def handle(self, *args, interval, once, **options):
+        if once:
+            call_command("publish_scheduled", verbosity=0)
+            call_command("db_worker", batch=True, verbosity=0, startup_delay=False)
+            return
+        stop = threading.Event()
+        thread = threading.Thread(target=clock, args=(interval, stop), daemon=True)
+        thread.start()
+        self.stdout.write(f"Worker running (scheduled publishing every {interval:g}s). Ctrl-C stops.")
+        try:
+            call_command("db_worker", queue_name="*", interval=1, reload=False, verbosity=1)
+        finally:
+            stop.set()
+            time.sleep(0)

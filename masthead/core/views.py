@@ -1,0 +1,38 @@
+"""Health check and styled error pages."""
+
+import time
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.template.loader import render_to_string
+from django.http import HttpResponse
+
+
+def healthz(request):
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse(
+            {"status": "unavailable", "database": "error", "error": exc.__class__.__name__},
+            status=503,
+        )
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    response = JsonResponse({"status": "ok", "database": "ok", "database_ms": ms})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(template: str, status: int) -> HttpResponse:
+    # No database, no request context: an error page must render when everything else failed.
+    return HttpResponse(render_to_string(template, {}, using="jinja2"), status=status)
+
+
+def page_not_found(request, exception=None):
+    return _error_page("404.html", 404)
+
+
+def server_error(request):
+    return _error_page("500.html", 500)

@@ -1,0 +1,202 @@
+"""Reads for reader pages, feeds and emails. One selector per listing, `.values()` cards.
+
+Site-wide data and the lists shown on every page (LATEST, briefs) are held in process memory
+per content version (see masthead.core.versioning), so a warm article page costs two queries:
+the content token and the article itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+
+from masthead.core import versioning
+from masthead.editorial.models import (
+    Author,
+    Kind,
+    PublishedArticle,
+    PublishedArticleAuthor,
+    PublishedArticleSection,
+    PublishedArticleTag,
+    Section,
+)
+
+LATEST_COUNT = 10
+RELATED_COUNT = 6
+SECTION_ROW_COUNT = 4
+
+CARD_FIELDS = (
+    "page_id",
+    "url",
+    "headline",
+    "dek",
+    "kind_id",
+    "section_id",
+    "published_at",
+    "updated_at",
+    "authors",
+    "card_image_html",
+    "image_alt",
+    "image_credit",
+    "first_paragraph_html",
+    "more_paragraphs_html",
+)
+ARTICLE_FIELDS = CARD_FIELDS + (
+    "slug",
+    "social_headline",
+    "tags",
+    "image_html",
+    "image_url",
+    "image_caption",
+    "body_html",
+    "word_count",
+)
+
+
+def _cards(qs) -> list[dict]:
+    return list(qs.values(*CARD_FIELDS))
+
+
+def newest(qs=None):
+    return (qs if qs is not None else PublishedArticle.objects.all()).order_by(
+        "-published_at", "-page_id"
+    )
+
+
+# --- single items
+
+
+def article_by_slug(slug: str) -> dict | None:
+    return PublishedArticle.objects.filter(slug=slug).values(*ARTICLE_FIELDS).first()
+
+
+# --- lists shown on every page (cached per content version)
+
+
+def latest(token: str, *, count: int = LATEST_COUNT) -> list[dict]:
+    return versioning.cached(
+        ("latest", count), lambda: _cards(newest()[:count]), token=token
+    )
+
+
+def related(token: str, article: dict, *, count: int = RELATED_COUNT) -> list[dict]:
+    """Newest stories sharing the primary section or a tag, never the article itself."""
+    page_id = article["page_id"]
+
+    def build():
+        tag_articles = PublishedArticleTag.objects.filter(
+            tag__slug__in=[t["slug"] for t in article.get("tags", [])]
+        ).values("article_id")
+        qs = PublishedArticle.objects.filter(
+            Q(section_id=article["section_id"]) | Q(page_id__in=tag_articles)
+        ).exclude(page_id=page_id)
+        return _cards(newest(qs)[:count])
+
+    return versioning.cached(("related", page_id), build, token=token)
+
+
+def section_rows(token: str, *, per_section: int = SECTION_ROW_COUNT) -> dict[int, list[dict]]:
+    """The newest few stories of every section in two queries, however many sections."""
+
+    def build():
+        sections = [s["id"] for s in site_sections(token)]
+        if not sections:
+            return {}
+        table = PublishedArticleSection._meta.db_table
+        part = (
+            f"SELECT * FROM (SELECT article_id, section_id FROM {table} "
+            f"WHERE section_id = %s ORDER BY published_at DESC, article_id DESC LIMIT %s) AS s{{i}}"
+        )
+        sql = " UNION ALL ".join(part.format(i=i) for i in range(len(sections)))
+        params: list = []
+        for sid in sections:
+            params += [sid, per_section]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pairs = cursor.fetchall()
+        cards = {c["page_id"]: c for c in _cards(PublishedArticle.objects.filter(
+            page_id__in={a for a, _ in pairs}))}
+        rows: dict[int, list[dict]] = {sid: [] for sid in sections}
+        for article_id, section_id in pairs:
+            rows[section_id].append(cards[article_id])
+        return rows
+
+    return versioning.cached(("section_rows", per_section), build, token=token)
+
+
+# --- paginated listings: each returns (cards, has_next)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _page(qs, number: int, size: int) -> Page:
+    start = (number - 1) * size
+    rows = _cards(qs[start : start + size + 1])
+    return Page(items=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def _by_index(join_qs, number: int, size: int) -> Page:
+    """Page through a join table's (key, -published_at) index, then fetch the cards."""
+    start = (number - 1) * size
+    ids = list(
+        join_qs.order_by("-published_at", "-article_id").values_list("article_id", flat=True)[
+            start : start + size + 1
+        ]
+    )
+    cards = {c["page_id"]: c for c in _cards(PublishedArticle.objects.filter(page_id__in=ids))}
+    items = [cards[i] for i in ids if i in cards]
+    return Page(items=items[:size], number=number, has_next=len(items) > size)
+
+
+def archive_page(number: int, size: int) -> Page:
+    return _page(newest(), number, size)
+
+
+def section_page(section_id: int, number: int, size: int) -> Page:
+    return _by_index(PublishedArticleSection.objects.filter(section_id=section_id), number, size)
+
+
+def kind_page(kind_id: int, number: int, size: int) -> Page:
+    return _page(newest(PublishedArticle.objects.filter(kind_id=kind_id)), number, size)
+
+
+def tag_page(tag_id: int, number: int, size: int) -> Page:
+    return _by_index(PublishedArticleTag.objects.filter(tag_id=tag_id), number, size)
+
+
+def author_page(author_id: int, number: int, size: int) -> Page:
+    return _by_index(PublishedArticleAuthor.objects.filter(author_id=author_id), number, size)
+
+
+# --- taxonomy, cached per content version
+
+
+def site_sections(token: str) -> list[dict]:
+    return versioning.cached(
+        "sections",
+        lambda: list(Section.objects.values("id", "name", "slug", "description", "lead_article_id")),
+        token=token,
+    )
+
+
+def site_kinds(token: str) -> list[dict]:
+    return versioning.cached(
+        "kinds", lambda: list(Kind.objects.values("id", "name", "slug", "description")), token=token
+    )
+
+
+def author_by_slug(slug: str) -> Author | None:
+    return Author.objects.select_related("photo").prefetch_related("links").filter(
+        slug=slug
+    ).first()

@@ -1,0 +1,122 @@
+"""Writes for the editorial app: keep PublishedArticle in step with what is live."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from masthead.core import images, versioning
+from masthead.editorial import rendering
+from masthead.editorial.models import (
+    ArticlePage,
+    PublishedArticle,
+    PublishedArticleAuthor,
+    PublishedArticleSection,
+    PublishedArticleTag,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _load(page_id: int) -> ArticlePage | None:
+    return (
+        ArticlePage.objects.select_related("top_image", "kind", "section")
+        .prefetch_related("authors__author__photo", "tags", "other_sections")
+        .filter(pk=page_id)
+        .first()
+    )
+
+
+def article_record_fields(page: ArticlePage) -> dict:
+    """Everything a reader sees of `page`, rendered now (also used for previews)."""
+    body = rendering.render_body(page.body)
+    first, more = rendering.card_parts(body)
+    authors = [rendering.author_entry(a.author) for a in page.authors.all()]
+    alt = page.top_image_alt or ""
+    return {
+        "slug": page.slug,
+        "url": f"/articles/{page.slug}/",
+        "headline": page.title,
+        "social_headline": page.social_headline,
+        "dek": page.dek,
+        "kind_id": page.kind_id,
+        "section_id": page.section_id,
+        "published_at": page.first_published_or_now(),
+        "updated_at": page.display_updated_at,
+        "authors": authors,
+        "tags": [{"name": t.name, "slug": t.slug} for t in page.tags.all()],
+        "image_html": images.picture_html(page.top_image, alt=alt, lazy=False),
+        "card_image_html": rendering.card_image_html(page.top_image, alt),
+        "image_url": images.image_url(page.top_image),
+        "image_alt": alt,
+        "image_credit": page.top_image_credit or "",
+        "image_caption": page.top_image_caption or "",
+        "image_id": page.top_image_id,
+        "body_html": body.html,
+        "first_paragraph_html": first,
+        "more_paragraphs_html": more,
+        "word_count": body.word_count,
+    }
+
+
+def article_record_publish(*, page_id: int) -> PublishedArticle | None:
+    """Build (or rebuild) the reader record of a live article. Safe to run twice."""
+    page = _load(page_id)
+    if page is None or not page.live:
+        article_record_remove(page_id=page_id)
+        return None
+    fields = article_record_fields(page)
+    with transaction.atomic():
+        record, _ = PublishedArticle.objects.update_or_create(page_id=page.pk, defaults=fields)
+        _write_join_rows(record, page)
+    versioning.bump()
+    return record
+
+
+def _write_join_rows(record: PublishedArticle, page: ArticlePage) -> None:
+    when = record.published_at
+    section_ids = [page.section_id] + [s.pk for s in page.other_sections.all()]
+    PublishedArticleSection.objects.filter(article=record).delete()
+    PublishedArticleSection.objects.bulk_create(
+        PublishedArticleSection(article=record, section_id=sid, published_at=when)
+        for sid in dict.fromkeys(section_ids)
+    )
+    PublishedArticleTag.objects.filter(article=record).delete()
+    PublishedArticleTag.objects.bulk_create(
+        PublishedArticleTag(article=record, tag=tag, published_at=when) for tag in page.tags.all()
+    )
+    PublishedArticleAuthor.objects.filter(article=record).delete()
+    PublishedArticleAuthor.objects.bulk_create(
+        PublishedArticleAuthor(article=record, author_id=a.author_id, published_at=when)
+        for a in page.authors.all()
+    )
+
+
+def article_record_remove(*, page_id: int) -> None:
+    """Take an article off every reader page (unpublished or deleted)."""
+    deleted, _ = PublishedArticle.objects.filter(page_id=page_id).delete()
+    if deleted:
+        versioning.bump()
+
+
+def articles_rerender(*, page_ids: Iterable[int]) -> int:
+    """Re-render records after something they show changed (an author, an image credit)."""
+    count = 0
+    for page_id in page_ids:
+        if article_record_publish(page_id=page_id) is not None:
+            count += 1
+    return count
+
+
+def article_ids_by_author(author_id: int) -> list[int]:
+    return list(
+        PublishedArticleAuthor.objects.filter(author_id=author_id).values_list(
+            "article_id", flat=True
+        )
+    )
+
+
+def article_ids_by_image(image_id: int) -> list[int]:
+    return list(PublishedArticle.objects.filter(image_id=image_id).values_list("pk", flat=True))

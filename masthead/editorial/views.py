@@ -1,0 +1,154 @@
+"""Reader views. Thin: read through selectors, render a Jinja2 template, name what is shown."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from taggit.models import Tag
+from wagtail.views import serve as wagtail_serve
+
+from masthead.core import versioning
+from masthead.core.pagination import page_number, require_items
+from masthead.core.rendering import render_page
+from masthead.core.selectors import any_view_restriction
+from masthead.editorial import selectors, services
+from masthead.editorial.chrome import card_keys, chrome, chrome_keys
+
+
+def _page_size() -> int:
+    return settings.LISTING_PAGE_SIZE
+
+
+def article(request, slug: str):
+    """An article from its PublishedArticle record: two queries when the process is warm."""
+    token = versioning.current()
+    if any_view_restriction(token):
+        # Some page is private somewhere: let Wagtail route and check restrictions.
+        return wagtail_serve(request, f"articles/{slug}/")
+    record = selectors.article_by_slug(slug)
+    if record is None:
+        raise Http404("No such article")
+    related = selectors.related(token, record)
+    return _render_article(request, token, record, related)
+
+
+def article_from_page(request, page):
+    """Previews and Wagtail's own routing: render the page object as it stands, uncached."""
+    token = versioning.current()
+    record = services.article_record_fields(page)
+    record["page_id"] = page.pk
+    related = [] if page.pk is None else selectors.related(token + "-preview", record)
+    response = _render_article(request, token, record, related)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _render_article(request, token: str, record: dict, related: list[dict]):
+    ctx = chrome(token)
+    context = {
+        **ctx,
+        "article": record,
+        "kind": ctx["kinds_by_id"].get(record["kind_id"]),
+        "section": ctx["sections_by_id"].get(record["section_id"]),
+        "related": related,
+        "page_title": record["headline"],
+    }
+    keys = [f"article-{record['page_id']}"] + card_keys(related) + chrome_keys(ctx)
+    keys += [f"author-{a['id']}" for a in record["authors"]]
+    return render_page(request, "editorial/article.html", context, keys=keys)
+
+
+def home(request):
+    token = versioning.current()
+    ctx = chrome(token)
+    rows = selectors.section_rows(token)
+    lead = ctx["latest"][0] if ctx["latest"] else None
+    shown = [c for cards in rows.values() for c in cards]
+    context = {
+        **ctx,
+        "lead": lead,
+        "latest_rest": ctx["latest"][1:],
+        "rows": [(s, rows.get(s["id"], [])) for s in ctx["sections"]],
+        "page_title": None,
+    }
+    keys = ["home"] + card_keys(shown) + chrome_keys(ctx)
+    return render_page(request, "editorial/home.html", context, keys=keys)
+
+
+def _listing(request, *, title: str, intro: str, fetch, key: str, extra: dict | None = None,
+             token: str | None = None):
+    number = page_number(request)
+    page = fetch(number, _page_size())
+    require_items(page)
+    ctx = chrome(token or versioning.current())
+    context = {**ctx, "page": page, "page_title": title, "intro": intro, **(extra or {})}
+    keys = [key] + card_keys(page.items) + chrome_keys(ctx)
+    return render_page(request, "editorial/listing.html", context, keys=keys)
+
+
+def archive(request):
+    return _listing(
+        request,
+        title="All stories",
+        intro="Everything we have published, newest first.",
+        fetch=selectors.archive_page,
+        key="archive",
+    )
+
+
+def section(request, slug: str):
+    token = versioning.current()
+    found = next((s for s in selectors.site_sections(token) if s["slug"] == slug), None)
+    if found is None:
+        raise Http404("No such section")
+    return _listing(
+        request,
+        title=found["name"],
+        intro=found["description"],
+        fetch=lambda n, size: selectors.section_page(found["id"], n, size),
+        key=f"section-{found['id']}",
+        extra={"current_section": found},
+        token=token,
+    )
+
+
+def kind(request, slug: str):
+    token = versioning.current()
+    found = next((k for k in selectors.site_kinds(token) if k["slug"] == slug), None)
+    if found is None:
+        raise Http404("No such kind")
+    return _listing(
+        request,
+        title=found["name"],
+        intro=found["description"],
+        fetch=lambda n, size: selectors.kind_page(found["id"], n, size),
+        key=f"kind-{found['id']}",
+        token=token,
+    )
+
+
+def tag(request, slug: str):
+    found = Tag.objects.filter(slug=slug).values("id", "name").first()
+    if found is None:
+        raise Http404("No such tag")
+    return _listing(
+        request,
+        title=f"Tagged: {found['name']}",
+        intro="",
+        fetch=lambda n, size: selectors.tag_page(found["id"], n, size),
+        key=f"tag-{found['id']}",
+    )
+
+
+def author(request, slug: str):
+    found = selectors.author_by_slug(slug)
+    if found is None:
+        raise Http404("No such author")
+    return _listing(
+        request,
+        title=found.name,
+        intro="",
+        fetch=lambda n, size: selectors.author_page(found.pk, n, size),
+        key=f"author-{found.pk}",
+        extra={"author": found, "author_links": list(found.links.all())},
+    )

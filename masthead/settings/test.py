@@ -1,0 +1,25 @@
+"""Settings for the test suite: the production settings with fast, deterministic parts."""
+
+import os
+import tempfile
+
+import jinja2
+
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="masthead-test-"))
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("TASK_BACKEND", "immediate")
+os.environ.setdefault("EMAIL_URL", "dummymail://")
+
+from masthead.settings import *  # noqa: E402,F403
+from masthead.settings import TEMPLATES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+# Template errors fail tests: Django templates in debug mode, Jinja2 with strict undefined.
+TEMPLATES[0]["OPTIONS"]["undefined"] = jinja2.StrictUndefined
+TEMPLATES[1]["OPTIONS"]["debug"] = True
+ALLOWED_HOSTS = ["*"]
