@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 TOP_WIDTHS = (480, 800, 1200, 1600)
 CARD_WIDTHS = (320, 640)
@@ -30,7 +31,7 @@ def picture_html(image, *, alt: str, widths=TOP_WIDTHS, sizes=TOP_SIZES, lazy=Tr
         fallback.height,
         alt,
         format_html(' class="{}"', css_class) if css_class else "",
-        format_html(' loading="lazy" decoding="async"') if lazy else "",
+        mark_safe(' loading="lazy" decoding="async"') if lazy else "",
     )
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+
 from jinja2 import Environment
 
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import connection
 
 T = TypeVar("T")
 
@@ -31,11 +31,12 @@ def current() -> str:
 
 
 def bump() -> None:
-    """Give published content a new token, once the surrounding transaction commits."""
-    transaction.on_commit(_write_new_token)
+    """Give published content a new token.
 
-
-def _write_new_token() -> None:
+    Written in the caller's transaction: other processes see the new token exactly when they see
+    the new content, and a rollback restores the old token (an entry cached under the discarded
+    random token is simply never asked for again).
+    """
     from masthead.core.models import ContentVersion
 
     ContentVersion.objects.update_or_create(id=1, defaults={"token": uuid.uuid4().hex})

@@ -11,7 +11,7 @@ import io
 import secrets
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -53,7 +53,7 @@ class Login:
 
 
 def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _image(title: str, prompt: str, credit: str = STUDIO_CREDIT, *, data: bytes | None = None):

@@ -89,8 +89,8 @@ def _write_join_rows(record: PublishedArticle, page: ArticlePage) -> None:
     )
     PublishedArticleAuthor.objects.filter(article=record).delete()
     PublishedArticleAuthor.objects.bulk_create(
-        PublishedArticleAuthor(article=record, author_id=a.author_id, published_at=when)
-        for a in page.authors.all()
+        PublishedArticleAuthor(article=record, author_id=author_id, published_at=when)
+        for author_id in dict.fromkeys(a.author_id for a in page.authors.all())
     )
 
 

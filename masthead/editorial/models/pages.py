@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -65,21 +64,28 @@ class ArticlePageForm(WagtailAdminPageForm):
     an editor saves a draft. Authors are an inline list, so they are checked here.
     """
 
-    def clean(self):
-        cleaned = super().clean()
-        if not self.is_deferred_validation:
-            authors = self.formsets.get("authors")
-            if authors is not None:
-                kept = [
-                    f
-                    for f in authors.forms
-                    if f.cleaned_data
-                    and not f.cleaned_data.get("DELETE")
-                    and f.cleaned_data.get("author")
-                ]
-                if not kept:
-                    raise ValidationError("Add at least one author before publishing.")
-        return cleaned
+    def is_valid(self):
+        valid = super().is_valid()  # validates the inline formsets too
+        if valid and not self.is_deferred_validation and not self._author_ids():
+            self.add_error(None, "Add at least one author before publishing.")
+            return False
+        ids = self._author_ids()
+        if valid and len(ids) != len(set(ids)):
+            self.add_error(None, "An author appears twice in the byline; remove one.")
+            return False
+        return valid
+
+    def _author_ids(self) -> list[int]:
+        authors = self.formsets.get("authors")
+        if authors is None:
+            return [0]
+        return [
+            form.cleaned_data["author"].pk
+            for form in authors.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("author")
+            and not form.cleaned_data.get("DELETE")
+        ]
 
 
 class ArticlePage(Page):
@@ -196,9 +202,6 @@ class ArticleAuthor(Orderable):
     author = models.ForeignKey("editorial.Author", on_delete=models.PROTECT, related_name="+")
 
     panels = [FieldPanel("author")]
-
-    class Meta(Orderable.Meta):
-        unique_together = [("page", "author")]
 
 
 class ArticlePageTag(TaggedItemBase):

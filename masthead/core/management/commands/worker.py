@@ -34,7 +34,8 @@ class Command(BaseCommand):
     def handle(self, *args, interval, once, **options):
         if once:
             call_command("publish_scheduled", verbosity=0)
-            call_command("db_worker", batch=True, verbosity=0, startup_delay=False)
+            if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+                call_command("db_worker", batch=True, verbosity=0, startup_delay=False)
             return
         stop = threading.Event()
         thread = threading.Thread(target=clock, args=(interval, stop), daemon=True)

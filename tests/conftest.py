@@ -1,0 +1,28 @@
+import shutil
+import tempfile
+
+import pytest
+from django.conf import settings
+
+from masthead.core import versioning
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test gets its own media folder and empty process caches."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    versioning.cache.clear()
+    yield
+    versioning.cache.clear()
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_HOST"] = "127.0.0.1"
+    return client
+
+
+def pytest_sessionfinish(session, exitstatus):
+    var_dir = str(settings.VAR_DIR)
+    if var_dir.startswith(tempfile.gettempdir()):
+        shutil.rmtree(var_dir, ignore_errors=True)
