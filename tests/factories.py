@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
@@ -22,7 +21,7 @@ from masthead.editorial.models import (
 )
 
 _seq = itertools.count(1)
-BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=dt_timezone.utc)
+BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def image(title: str = "Test image", *, size=(1600, 900), credit="Photo: Test Agency"):

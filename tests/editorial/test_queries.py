@@ -44,8 +44,8 @@ def test_query_count_does_not_grow(client, url, warm, django_assert_max_num_quer
         author = article.authors.first().author.slug
         counts.append(_count(client, url.format(slug=article.slug, author=author),
                              django_assert_max_num_queries, warm))
-        from masthead.editorial.models import ArticlePage
         from masthead.briefs.models import Brief
+        from masthead.editorial.models import ArticlePage
 
         for page in ArticlePage.objects.all():
             page.delete()
