@@ -89,7 +89,10 @@ def test_contributor_submits_and_editor_approves_and_publishes(new_page):
     approve = footer.get_by_role("button", name="Approve and Publish", exact=True)
     expect(approve).to_be_visible()
     approve.click()
-    expect(chief.get_by_text(f"Page '{draft.title}' has been approved.")).to_be_visible()
+    expect(chief.get_by_text(f"Page '{draft.title}' has been updated.")).to_be_visible()
+    # Back in the explorer, the page's row says it is live.
+    row = chief.get_by_role("row").filter(has=chief.get_by_role("link", name=draft.title, exact=True))
+    expect(row.get_by_role("link", name="Current page status: live")).to_be_visible()
 
     draft.refresh_from_db()
     assert draft.live is True
