@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "masthead.core",
     "masthead.editorial",
     "masthead.briefs",
+    "masthead.newsletter",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -152,6 +153,32 @@ EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 vars().update(env.email("EMAIL_URL", default=f"filemail://{EMAIL_OUTBOX_DIR}"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="The Meridian Review <newsletter@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Any django-anymail provider: EMAIL_BACKEND=anymail.backends.postmark.EmailBackend and its
+# credentials as ANYMAIL_* variables (e.g. ANYMAIL_POSTMARK_SERVER_TOKEN). Tracking webhooks
+# post to /newsletter/webhooks/anymail/<provider>/tracking/ with ANYMAIL_WEBHOOK_SECRET.
+if "EMAIL_BACKEND" in env.ENVIRON:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+ANYMAIL = {
+    key[len("ANYMAIL_"):]: value for key, value in env.ENVIRON.items() if key.startswith("ANYMAIL_")
+}
+
+# --- Newsletter (the weekly round-up)
+NEWSLETTER_SEND_WEEKDAY = env.int("NEWSLETTER_SEND_WEEKDAY", default=4)  # Monday=0: Friday
+NEWSLETTER_DRAFT_TIME = env.str("NEWSLETTER_DRAFT_TIME", default="06:00")  # drafted, not sent
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=7 * 24 * 3600)
+NEWSLETTER_CONFIRM_COOLDOWN = env.int("NEWSLETTER_CONFIRM_COOLDOWN", default=15 * 60)
+NEWSLETTER_RATE_PER_IP = env.str("NEWSLETTER_RATE_PER_IP", default="20/h")
+NEWSLETTER_RATE_PER_ADDRESS = env.str("NEWSLETTER_RATE_PER_ADDRESS", default="5/h")
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
+NEWSLETTER_LEASE_SECONDS = env.int("NEWSLETTER_LEASE_SECONDS", default=120)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=5)
+NEWSLETTER_PAUSE_AFTER_FAILURES = env.int("NEWSLETTER_PAUSE_AFTER_FAILURES", default=50)
+NEWSLETTER_LIST_ID = env.str("NEWSLETTER_LIST_ID", default="round-up.newsletter.localhost")
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
+NEWSLETTER_DKIM_KEY_FILE = env.str("NEWSLETTER_DKIM_KEY_FILE", default="")
+NEWSLETTER_DKIM_SELECTOR = env.str("NEWSLETTER_DKIM_SELECTOR", default="masthead")
+NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default="")
 
 # --- Background tasks (Django's tasks API through the django-tasks backport).
 TASKS = {

@@ -3,6 +3,8 @@ publishing without alt text is refused."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
@@ -116,6 +118,7 @@ def test_publishing_without_alt_text_is_refused(new_page):
     draft.save_revision(clean=False)
 
     desk = new_page()
+    desk.on("request", lambda r: print("REQ", r.method, r.url, len(r.post_data or ""), r.headers.get("content-type", "")[:40], sorted(set(re.findall(r"name=\"(action[^\"]*|workflow[^\"]*|top_image_alt)\"", r.post_data or "")))) if r.method == "POST" else None)
     log_in(desk, "edna", editor_pw)
     desk.goto(f"/admin/pages/{draft.pk}/edit/")
     alt_input = desk.get_by_label("Top image alt text")
@@ -133,3 +136,4 @@ def test_publishing_without_alt_text_is_refused(new_page):
     assert ArticlePage.objects.get(pk=draft.pk).live is False
     reader = new_page()
     assert reader_status(reader, f"/articles/{draft.slug}/") == 404
+    desk.wait_for_timeout(3000)

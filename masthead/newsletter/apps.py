@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class NewsletterConfig(AppConfig):
+    name = "masthead.newsletter"
+    label = "newsletter"
+    verbose_name = "Newsletter"
+    default_auto_field = "django.db.models.BigAutoField"
