@@ -63,6 +63,10 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["ip", "at"], name="consent_ip_recent"),
+            models.Index(fields=["subscriber", "kind", "at"], name="consent_subscriber_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
