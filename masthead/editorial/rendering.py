@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.html import escape, format_html, linebreaks, strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from wagtail.rich_text import expand_db_html
 
@@ -56,7 +57,7 @@ def render_body(stream) -> RenderedBody:
             parts.append(
                 format_html(
                     "<blockquote>{}{}</blockquote>",
-                    linebreaks(value["quote"], autoescape=True),
+                    mark_safe(linebreaks(value["quote"], autoescape=True)),  # escaped inside
                     format_html("<footer>— {}</footer>", attribution) if attribution else "",
                 )
             )

@@ -78,14 +78,14 @@ def test_body_blocks_render():
     img = f.image("Inline")
     body = [
         {"type": "heading", "value": "A section"},
-        {"type": "block_quote", "value": {"quote": "Said it.", "attribution": "A. Person"}},
+        {"type": "block_quote", "value": {"quote": "Said <it>.", "attribution": "A. Person"}},
         {"type": "pull_quote", "value": {"text": "Big words."}},
         {"type": "image", "value": {"image": img.pk, "alt": "Inline alt", "caption": "Cap",
                                     "credit": "Photo: Someone"}},
     ]
     html = PublishedArticle.objects.get(page=f.article(body=body)).body_html
     assert '<h2 id="a-section">A section</h2>' in html
-    assert "<footer>— A. Person</footer>" in html
+    assert "<blockquote><p>Said &lt;it&gt;.</p><footer>— A. Person</footer></blockquote>" in html
     assert '<aside class="pull-quote"><p>Big words.</p></aside>' in html
     assert 'alt="Inline alt"' in html and '<span class="credit">Photo: Someone</span>' in html
 
