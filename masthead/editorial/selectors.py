@@ -126,6 +126,27 @@ def section_rows(token: str, *, per_section: int = SECTION_ROW_COUNT) -> dict[in
     return versioning.cached(("section_rows", per_section), build, token=token)
 
 
+def pinned_card(token: str, page_id: int | None) -> dict | None:
+    """The card of an editor-pinned lead story, if it is live."""
+    if not page_id:
+        return None
+    return versioning.cached(
+        ("pinned", page_id),
+        lambda: next(iter(_cards(PublishedArticle.objects.filter(page_id=page_id))), None),
+        token=token,
+    )
+
+
+def home_lead_id(token: str) -> int | None:
+    from masthead.editorial.models import HomePage
+
+    return versioning.cached(
+        "home_lead",
+        lambda: HomePage.objects.values_list("lead_article_id", flat=True).first(),
+        token=token,
+    )
+
+
 # --- paginated listings: each returns (cards, has_next)
 
 

@@ -8,6 +8,7 @@ from taggit.models import Tag
 from wagtail.views import serve as wagtail_serve
 
 from masthead.core import versioning
+from masthead.core.images import square_html
 from masthead.core.pagination import page_number, require_items
 from masthead.core.rendering import render_page
 from masthead.core.selectors import any_view_restriction
@@ -62,12 +63,14 @@ def home(request):
     token = versioning.current()
     ctx = chrome(token)
     rows = selectors.section_rows(token)
-    lead = ctx["latest"][0] if ctx["latest"] else None
-    shown = [c for cards in rows.values() for c in cards]
+    lead = selectors.pinned_card(token, selectors.home_lead_id(token))
+    lead = lead or (ctx["latest"][0] if ctx["latest"] else None)
+    lead_id = lead["page_id"] if lead else None
+    rows = {sid: [c for c in cards if c["page_id"] != lead_id] for sid, cards in rows.items()}
+    shown = [c for cards in rows.values() for c in cards] + ([lead] if lead else [])
     context = {
         **ctx,
         "lead": lead,
-        "latest_rest": ctx["latest"][1:],
         "rows": [(s, rows.get(s["id"], [])) for s in ctx["sections"]],
         "page_title": None,
     }
@@ -101,13 +104,14 @@ def section(request, slug: str):
     found = next((s for s in selectors.site_sections(token) if s["slug"] == slug), None)
     if found is None:
         raise Http404("No such section")
+    lead = selectors.pinned_card(token, found["lead_article_id"])
     return _listing(
         request,
         title=found["name"],
         intro=found["description"],
         fetch=lambda n, size: selectors.section_page(found["id"], n, size),
         key=f"section-{found['id']}",
-        extra={"current_section": found},
+        extra={"current_section": found, "lead": lead if request.GET.get("page", "1") == "1" else None},
         token=token,
     )
 
@@ -150,5 +154,9 @@ def author(request, slug: str):
         intro="",
         fetch=lambda n, size: selectors.author_page(found.pk, n, size),
         key=f"author-{found.pk}",
-        extra={"author": found, "author_links": list(found.links.all())},
+        extra={
+            "author": found,
+            "author_links": list(found.links.all()),
+            "author_photo_html": square_html(found.photo, alt=f"Portrait of {found.name}"),
+        },
     )

@@ -115,3 +115,38 @@ def test_preview_renders_the_draft(admin_client, story):
     story.save_revision()
     response = admin_client.get(f"/admin/pages/{story.pk}/edit/preview/", HTTP_HOST="127.0.0.1")
     assert response.status_code == 200
+
+
+def test_editors_can_pin_the_home_and_section_leads(client, story):
+    from masthead.editorial.models import HomePage, Section
+
+    older = f.article("An older piece worth leading", section_slug="europe")
+    home = HomePage.objects.get()
+    home.lead_article = older
+    home.save_revision().publish()
+    html = client.get("/").content.decode()
+    lead = html[html.index('aria-label="Lead story"'):]
+    assert lead.index("An older piece worth leading") < lead.index("</section>")
+    Section.objects.filter(slug="europe").update(lead_article=older)
+    from masthead.core import versioning
+
+    versioning.bump()
+    html = client.get("/section/europe/").content.decode()
+    html = html[: html.index('<aside class="layout__aside"')]  # the listing, not LATEST
+    assert html.count("An older piece worth leading") == 1
+    assert html.index("An older piece worth leading") < html.index("The reference story")
+
+
+def test_author_page_shows_profile(client, story):
+    author = story.authors.first().author
+    html = client.get(f"/authors/{author.slug}/").content.decode()
+    assert "Ines covers the EU." in html and "Europe editor" in html
+
+
+def test_brief_word_limit():
+    from django.core.exceptions import ValidationError
+
+    b = f.brief(publish=False)
+    b.body = "<p>" + "word " * 251 + "</p>"
+    with pytest.raises(ValidationError, match="at most 250 words"):
+        b.full_clean()
