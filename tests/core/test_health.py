@@ -25,3 +25,16 @@ def test_sqlite_runs_in_wal_with_immediate_transactions(settings):
         pytest.skip("SQLite only")
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+def test_styled_error_pages_render_without_the_database(rf, monkeypatch):
+    from masthead.core.views import page_not_found, server_error
+
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+    assert page_not_found(rf.get("/x"), None).status_code == 404
