@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jinja2 import Environment
+from masthead.newsletter.wording import CONSENT_WORDING
 
 
 def date(value, fmt: str = "%-d %B %Y") -> str:
@@ -20,6 +21,7 @@ def isodate(value) -> str:
 
 def environment(**options) -> Environment:
     env = Environment(**options)
-    env.globals.update({"static": static, "url": reverse, "SITE_URL": settings.SITE_URL})
+    env.globals.update({"static": static, "url": reverse, "SITE_URL": settings.SITE_URL,
+                        "NEWSLETTER_CONSENT": CONSENT_WORDING})
     env.filters.update({"date": date, "isodate": isodate})
     return env

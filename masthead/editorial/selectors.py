@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
+from taggit.models import Tag
 
 from masthead.core import versioning
 from masthead.editorial.models import (
@@ -82,17 +82,40 @@ def latest(token: str, *, count: int = LATEST_COUNT) -> list[dict]:
 
 
 def related(token: str, article: dict, *, count: int = RELATED_COUNT) -> list[dict]:
-    """Newest stories sharing the primary section or a tag, never the article itself."""
+    """Newest stories sharing the primary section or a tag, never the article itself.
+
+    Each source (the section, every tag) is read newest-first from its own index, a few rows
+    each, in one UNION ALL query; the newest distinct ids win. A single OR query would sort
+    every matching article (130 ms at 100,000 articles); this reads at most (tags + 1) × 7 rows.
+    """
     page_id = article["page_id"]
 
     def build():
-        tag_articles = PublishedArticleTag.objects.filter(
-            tag__slug__in=[t["slug"] for t in article.get("tags", [])]
-        ).values("article_id")
-        qs = PublishedArticle.objects.filter(
-            Q(section_id=article["section_id"]) | Q(page_id__in=tag_articles)
-        ).exclude(page_id=page_id)
-        return _cards(newest(qs)[:count])
+        tags = article.get("tags", [])
+        tag_ids = [t["id"] for t in tags if "id" in t]
+        if len(tag_ids) < len(tags):  # a preview of tags not yet saved, or an old record
+            tag_ids = list(Tag.objects.filter(slug__in=[t["slug"] for t in tags])
+                           .values_list("id", flat=True))
+        sources = [(PublishedArticle._meta.db_table, "page_id", "section_id", article["section_id"])]
+        sources += [(PublishedArticleTag._meta.db_table, "article_id", "tag_id", t)
+                    for t in tag_ids]
+        parts, params = [], []
+        for i, (table, id_col, key_col, key) in enumerate(sources):
+            parts.append(
+                f"SELECT * FROM (SELECT {id_col} AS id, published_at FROM {table} "
+                f"WHERE {key_col} = %s AND {id_col} != %s "
+                f"ORDER BY published_at DESC, {id_col} DESC LIMIT %s) AS r{i}"
+            )
+            params += [key, page_id or 0, count + 1]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            rows = cursor.fetchall()
+        newest_ids = [
+            i for i, _ in sorted(set(rows), key=lambda r: (r[1], r[0]), reverse=True)
+        ][:count]
+        cards = {c["page_id"]: c for c in _cards(PublishedArticle.objects.filter(
+            page_id__in=newest_ids))}
+        return [cards[i] for i in newest_ids if i in cards]
 
     return versioning.cached(("related", page_id), build, token=token)
 

@@ -46,7 +46,7 @@ def article_record_fields(page: ArticlePage) -> dict:
         "published_at": page.first_published_or_now(),
         "updated_at": page.display_updated_at,
         "authors": authors,
-        "tags": [{"name": t.name, "slug": t.slug} for t in page.tags.all()],
+        "tags": [{"id": t.pk, "name": t.name, "slug": t.slug} for t in page.tags.all()],
         "image_html": images.picture_html(page.top_image, alt=alt, lazy=False),
         "card_image_html": rendering.card_image_html(page.top_image, alt),
         "image_url": images.image_url(page.top_image),

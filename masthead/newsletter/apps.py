@@ -6,3 +6,8 @@ class NewsletterConfig(AppConfig):
     label = "newsletter"
     verbose_name = "Newsletter"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from masthead.newsletter import signal_handlers
+
+        signal_handlers.connect()

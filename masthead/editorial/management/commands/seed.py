@@ -258,7 +258,8 @@ class Command(BaseCommand):
         seed_briefs(fx, text, briefs, batch_size, counts, show)
         with transaction.atomic():
             versioning.bump()
-        self._summary(articles, briefs, counts, time.monotonic() - started)
+        if show:
+            self._summary(articles, briefs, counts, time.monotonic() - started)
 
     def _summary(self, articles: int, briefs: int, counts: Counter, elapsed: float) -> None:
         rows = sum(counts.values())
@@ -573,7 +574,7 @@ def record(a: Article, page_id: int, rendered_at: datetime) -> dict:
         "published_at": a.published,
         "updated_at": a.updated,
         "authors": a.authors,
-        "tags": [{"name": t["name"], "slug": t["slug"]} for t in a.tags],
+        "tags": [{"id": t["id"], "name": t["name"], "slug": t["slug"]} for t in a.tags],
         "image_html": a.image.html.replace(ALT_MARK, alt),
         "card_image_html": a.image.card_html.replace(ALT_MARK, alt),
         "image_url": a.image.url,
