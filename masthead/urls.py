@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.static import serve as static_serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -30,7 +29,7 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # One-machine installs serve uploads themselves; behind a proxy, let it serve MEDIA_ROOT.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", static_serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", core_views.media),
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]

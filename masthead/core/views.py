@@ -1,10 +1,12 @@
-"""Health check and styled error pages."""
+"""Health check, uploaded files on one machine, and styled error pages."""
 
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.static import serve as static_serve
 
 
 def healthz(request):
@@ -21,6 +23,14 @@ def healthz(request):
     ms = round((time.perf_counter() - started) * 1000, 2)
     response = JsonResponse({"status": "ok", "database": "ok", "database_ms": ms})
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def media(request, path: str):
+    """Uploaded files on a one-machine install (SERVE_MEDIA); a proxy serves them at scale."""
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
 

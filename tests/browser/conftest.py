@@ -13,9 +13,12 @@ the migrations created (sections, kinds, groups, the review workflow, the page t
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import expect, sync_playwright
 
 # Playwright's sync API runs an asyncio event loop in this thread; without this, Django refuses
@@ -50,8 +53,50 @@ def browser():
         browser.close()
 
 
+class InFlightRequests:
+    """Counts requests the live server is still handling.
+
+    A page can have a request in flight when its test ends (the Wagtail editor pings its editing
+    session and autosaves in the background). Closing the browser context does not stop the
+    server thread handling it, and if that thread touches the database after pytest-django has
+    flushed and blocked it, the next test inherits a half-written row or a thread error.
+    Teardown therefore waits for the server to go idle.
+    """
+
+    def __init__(self):
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self._lock:
+            self._count += 1
+
+    def finished(self, **kwargs):
+        with self._lock:
+            self._count -= 1
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._count <= 0:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"the live server still had {self._count} request(s) in flight")
+
+
+@pytest.fixture(scope="session")
+def in_flight():
+    tracker = InFlightRequests()
+    request_started.connect(tracker.started, weak=False, dispatch_uid="browser-tests-started")
+    request_finished.connect(tracker.finished, weak=False, dispatch_uid="browser-tests-finished")
+    yield tracker
+    request_started.disconnect(dispatch_uid="browser-tests-started")
+    request_finished.disconnect(dispatch_uid="browser-tests-finished")
+
+
 @pytest.fixture
-def server_url(live_server) -> str:
+def server_url(in_flight, live_server) -> str:
     """live_server listens on localhost (ALLOWED_HOSTS=["*"] in the test settings)."""
     return live_server.url
 
@@ -64,7 +109,7 @@ def _new_page(browser, server_url, **options):
 
 
 @pytest.fixture
-def new_page(browser, server_url):
+def new_page(browser, server_url, in_flight):
     """A factory for extra pages, each in its own fresh context (another user, say)."""
     contexts = []
 
@@ -76,6 +121,7 @@ def new_page(browser, server_url):
     yield make
     for context in contexts:
         context.close()
+    in_flight.wait_idle()
 
 
 @pytest.fixture

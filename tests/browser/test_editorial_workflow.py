@@ -3,8 +3,6 @@ publishing without alt text is refused."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
@@ -76,7 +74,9 @@ def test_contributor_submits_and_editor_approves_and_publishes(new_page):
     expect(desk.locator("button[name='action-publish']")).to_have_count(0)
     expect(footer.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
     submit.click()
-    expect(desk.get_by_text(f"Page '{draft.title}' has been submitted for moderation.")).to_be_visible()
+    expect(
+        desk.get_by_text(f"Page '{draft.title}' has been submitted for moderation.")
+    ).to_be_visible()
 
     draft.refresh_from_db()
     assert draft.live is False
@@ -93,7 +93,9 @@ def test_contributor_submits_and_editor_approves_and_publishes(new_page):
     approve.click()
     expect(chief.get_by_text(f"Page '{draft.title}' has been updated.")).to_be_visible()
     # Back in the explorer, the page's row says it is live.
-    row = chief.get_by_role("row").filter(has=chief.get_by_role("link", name=draft.title, exact=True))
+    row = chief.get_by_role("row").filter(
+        has=chief.get_by_role("link", name=draft.title, exact=True)
+    )
     expect(row.get_by_role("link", name="Current page status: live")).to_be_visible()
 
     draft.refresh_from_db()
@@ -118,7 +120,6 @@ def test_publishing_without_alt_text_is_refused(new_page):
     draft.save_revision(clean=False)
 
     desk = new_page()
-    desk.on("request", lambda r: print("REQ", r.method, r.url, len(r.post_data or ""), r.headers.get("content-type", "")[:40], sorted(set(re.findall(r"name=\"(action[^\"]*|workflow[^\"]*|top_image_alt)\"", r.post_data or "")))) if r.method == "POST" else None)
     log_in(desk, "edna", editor_pw)
     desk.goto(f"/admin/pages/{draft.pk}/edit/")
     alt_input = desk.get_by_label("Top image alt text")
@@ -129,11 +130,12 @@ def test_publishing_without_alt_text_is_refused(new_page):
     publish.click()
 
     expect(desk.get_by_text("The page could not be saved due to validation errors")).to_be_visible()
-    alt_field = desk.locator("[data-field-wrapper]").filter(has=desk.get_by_label("Top image alt text"))
+    alt_field = desk.locator("[data-field-wrapper]").filter(
+        has=desk.get_by_label("Top image alt text")
+    )
     expect(alt_field).to_contain_text("This field is required.")
     expect(desk.get_by_label("Top image alt text")).to_have_attribute("aria-invalid", "true")
 
     assert ArticlePage.objects.get(pk=draft.pk).live is False
     reader = new_page()
     assert reader_status(reader, f"/articles/{draft.slug}/") == 404
-    desk.wait_for_timeout(3000)

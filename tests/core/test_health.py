@@ -38,3 +38,12 @@ def test_styled_error_pages_render_without_the_database(rf, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
     assert page_not_found(rf.get("/x"), None).status_code == 404
+
+
+def test_media_is_served_on_one_machine(client):
+    from tests import factories as f
+
+    img = f.image("Served")
+    response = client.get(img.file.url)
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
