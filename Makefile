@@ -31,7 +31,9 @@ lint: venv
 
 test: test-deps lint
 	$(BIN)/masthead makemigrations --check --dry-run -v0 --settings=masthead.test_settings
-	$(BIN)/pytest
+	# Browser tests use live servers and transactional databases: they run in their own session.
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
 
 bench: venv
 	$(BIN)/python bench/article_render.py --articles 1000
