@@ -8,8 +8,11 @@ the content token and the article itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
-from django.db import connection
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
 from masthead.core import versioning
@@ -68,8 +71,36 @@ def newest(qs=None):
 # --- single items
 
 
+def _article_sql() -> tuple[str, list]:
+    opts = PublishedArticle._meta
+    fields = [opts.get_field(n[:-3] if n.endswith("_id") else n) for n in ARTICLE_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return f"SELECT {columns} FROM {opts.db_table} WHERE slug = %s", fields
+
+
 def article_by_slug(slug: str) -> dict | None:
-    return PublishedArticle.objects.filter(slug=slug).values(*ARTICLE_FIELDS).first()
+    """The article record by its slug, in one raw indexed query.
+
+    The hottest read on the site: raw SQL skips the ORM's query compilation (a third of a warm
+    article page's time). Values are converted as the ORM would (JSON, aware datetimes).
+    """
+    sql, fields = _article_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = {}
+    for name, field, value in zip(ARTICLE_FIELDS, fields, row, strict=True):
+        if isinstance(field, models.JSONField):
+            value = field.from_db_value(value, None, connection)
+        elif isinstance(field, models.DateTimeField) and value is not None:
+            if isinstance(value, str):
+                value = parse_datetime(value)
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value, UTC)
+        record[name] = value
+    return record
 
 
 # --- lists shown on every page (cached per content version)

@@ -4,6 +4,7 @@ import pytest
 
 from masthead.core import versioning
 from masthead.editorial import selectors
+from masthead.editorial.models import PublishedArticle
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,11 @@ def test_listing_pages_and_has_next():
     third = selectors.section_page(sec.pk, 3, 2)
     assert first.has_next and len(first.items) == 2
     assert not third.has_next and len(third.items) == 1
+
+
+def test_article_by_slug_matches_the_orm():
+    a = f.article(tags=["energy"], display_updated_at=f.BASE_TIME)
+    raw = selectors.article_by_slug(a.slug)
+    orm = PublishedArticle.objects.filter(slug=a.slug).values(*selectors.ARTICLE_FIELDS).get()
+    assert raw == orm
+    assert selectors.article_by_slug("no-such-slug") is None
