@@ -1,10 +1,10 @@
-"""`masthead run`: the web server and the worker together, until Ctrl-C."""
+"""`masthead run`: the web server and the worker together, until Ctrl-C or SIGTERM."""
 
 import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 
@@ -16,22 +16,23 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
     def handle(self, *args, port, **options):
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
         masthead = [sys.executable, "-m", "masthead.cli"]
         procs = [
             subprocess.Popen(masthead + ["serve", "--port", str(port)]),
             subprocess.Popen(masthead + ["worker"]),
         ]
-        try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for p in procs:  # stop exactly the processes started here, by pid
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        while not stop.wait(0.5):
+            if any(p.poll() is not None for p in procs):
+                self.stderr.write("A process stopped; stopping the others.")
+                break
+        for p in procs:  # stop exactly the processes started here, by pid
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
