@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,9 +13,13 @@ from masthead.newsletter.addresses import NAME_MAX_LENGTH, has_control_character
 from masthead.newsletter.services.subscribers import ImportRow
 
 HONEYPOT_FIELD = "website"
-# Where a sign-up form sits; anything else (an old cached page, a forged post) counts as the box.
-FORM_SOURCES = ("article-box", "site-box", "newsletter-page")
-DEFAULT_SOURCE = "site-box"
+# The box in the sidebar is rendered once and shared by every page (editorial.chrome), so it
+# posts source=box and the page it sat on is read from the same-origin Referer.
+BOX_SOURCE = "box"
+PAGE_SOURCE = "newsletter-page"
+DEFAULT_SOURCE = "site-box"  # no Referer (a privacy setting), another site, an unknown page
+BOX_LOCATIONS = {"articles": "article-box", "section": "section-box", "kind": "kind-box",
+                 "tag": "tag-box", "authors": "author-box", "briefs": "briefs-box"}
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -58,9 +63,20 @@ class SignUpForm(forms.Form):
         return bool(data.get(HONEYPOT_FIELD, "").strip())
 
     @staticmethod
-    def source(data) -> str:
-        value = data.get("source", "")
-        return value if value in FORM_SOURCES else DEFAULT_SOURCE
+    def source(data, *, referer: str, host: str) -> str:
+        """Where the form was: "newsletter-page", or the box's page ("article-box"...).
+
+        Informational only (a client can send any Referer); it never decides anything.
+        """
+        if data.get("source") == PAGE_SOURCE:
+            return PAGE_SOURCE
+        url = urlsplit(referer or "")
+        if url.netloc != host:
+            return DEFAULT_SOURCE
+        first = url.path.strip("/").split("/", 1)[0]
+        if not first:
+            return "home-box"
+        return BOX_LOCATIONS.get(first, DEFAULT_SOURCE)
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field label, message) pairs for the error summary above the form."""

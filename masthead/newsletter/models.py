@@ -3,6 +3,7 @@
 See CONTEXT.md for the words (pending, confirmed, delivery, lease...).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from modelcluster.fields import ParentalKey
@@ -97,6 +98,17 @@ class Issue(ClusterableModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.CharField(max_length=255, blank=True)
     recipients = models.PositiveIntegerField(default=0)
+    drafted_for = models.DateField(null=True, blank=True, unique=True,
+                                   help_text="The sending day the worker drafted this issue for.")
+    send_lease_until = models.DateTimeField(
+        null=True, blank=True,
+        help_text="While sending: the send loop renews this; once it lapses the clock restarts it.",
+    )
+    failures = models.PositiveIntegerField(
+        default=0, help_text="Failed delivery attempts since sending started or last resumed."
+    )
+    test_sent_at = models.DateTimeField(null=True, blank=True)
+    test_sent_to = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["-period_end"]
@@ -122,6 +134,10 @@ class IssueItem(Orderable):
                 name="issueitem_article_xor_brief",
             )
         ]
+
+    def clean(self):
+        if bool(self.article_id) == bool(self.brief_id):
+            raise ValidationError("Choose either an article or a brief for each story.")
 
 
 class Delivery(models.Model):

@@ -16,7 +16,7 @@ from masthead.core import versioning
 from masthead.core.rendering import render_page
 from masthead.editorial.chrome import chrome
 from masthead.newsletter import selectors_subscribers as selectors
-from masthead.newsletter.forms import SignUpForm
+from masthead.newsletter.forms import PAGE_SOURCE, SignUpForm
 from masthead.newsletter.models import Subscriber
 from masthead.newsletter.ratelimit import RateLimited, client_ip
 from masthead.newsletter.services.subscribers import (
@@ -53,7 +53,7 @@ def _signup_page(request, form: SignUpForm, *, status: int = 200):
     values = {"email": form.data.get("email", ""), "name": form.data.get("name", "")}
     return _page(request, "newsletter/signup.html", {
         "page_title": "Newsletter",
-        "newsletter_source": "newsletter-page",
+        "newsletter_source": PAGE_SOURCE,
         "newsletter_errors": form.error_list() if form.is_bound else [],
         "newsletter_values": values,
     }, status=status)
@@ -77,7 +77,9 @@ def signup(request):
     try:
         subscriber_sign_up(
             email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-            source=SignUpForm.source(request.POST), ip=client_ip(request),
+            source=SignUpForm.source(request.POST, referer=request.META.get("HTTP_REFERER", ""),
+                                     host=request.get_host()),
+            ip=client_ip(request),
             user_agent=_user_agent(request),
         )
     except RateLimited as exc:

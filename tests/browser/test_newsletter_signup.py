@@ -66,6 +66,7 @@ def subscribe_and_confirm(page: Page, inbox: Inbox, story, address: str) -> None
     box = page.get_by_role("region", name="The weekly round-up")
     expect(box.get_by_text(CONSENT_WORDING)).to_be_visible()
     expect(box.locator("#nl-website")).to_be_hidden()  # the honeypot
+    # The box is shared by every page; the browser's Referer says it sat on an article.
     box.get_by_label("Email address").fill(address)
     box.get_by_label("Name (optional)").fill("Ada Reader")
     box.get_by_role("button", name="Subscribe").click()

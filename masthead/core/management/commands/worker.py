@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from masthead.newsletter import clock as newsletter_clock
+
 logger = logging.getLogger("masthead.worker")
 
 
@@ -19,6 +21,10 @@ def clock(interval: float, stop: threading.Event) -> None:
             call_command("publish_scheduled", verbosity=0)
         except Exception:  # keep the clock alive; the error is logged with its traceback
             logger.exception("scheduled publishing failed")
+        try:
+            newsletter_clock.tick()  # draft, start scheduled and recover round-up sends
+        except Exception:
+            logger.exception("newsletter clock failed")
         finally:
             close_old_connections()
 
