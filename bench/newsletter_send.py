@@ -198,10 +198,11 @@ def prepare(var_dir: Path, recipients: int) -> int:
     subprocess.run([str(ROOT / ".venv/bin/masthead"), "migrate", "--noinput", "-v0"],
                    env=environment(var_dir), check=True, cwd=ROOT)
     db = sqlite3.connect(var_dir / "db.sqlite3")
+    db.execute("DELETE FROM newsletter_delivery")  # a kept database starts each run afresh
+    db.commit()
     have = db.execute("SELECT COUNT(*) FROM newsletter_subscriber").fetchone()[0]
     if have != recipients:
         start = time.perf_counter()
-        db.execute("DELETE FROM newsletter_delivery")
         db.execute("DELETE FROM newsletter_subscriber")
         db.execute(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "

@@ -480,7 +480,7 @@ print(json.dumps({
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_concurrent_sign_ups_of_one_address(tmp_path, smtp_server, mailbox):
     """50 threads post the same address at once to the real view, on a file-based SQLite (WAL,
     IMMEDIATE transactions): the in-memory test database cannot be shared between threads, so

@@ -18,7 +18,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,35 @@ FAILED, SKIPPED = Delivery.Status.FAILED, Delivery.Status.SKIPPED
 RETRY_BASE_SECONDS = 60  # then 120, 240, ... capped at RETRY_MAX_SECONDS
 RETRY_MAX_SECONDS = 3600
 LEASE_USE = 0.8  # stop sending a claimed batch once this share of its lease has passed
+LEAN_CACHE_KIB = -8192  # SQLite's page cache while sending: 8 MB
+
+
+@contextmanager
+def lean_sqlite() -> Iterator[None]:
+    """SQLite only: a small page cache and no memory map while sending or snapshotting.
+
+    The settings give each connection a 64 MB page cache and a 256 MB memory map, right for
+    reader pages. A send passes once over every delivery and would fill both for nothing
+    (measured at 1,000,000 recipients: 400+ MB peak RSS instead of about 120 MB).
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    lean = {"mmap_size": 0, "cache_size": LEAN_CACHE_KIB}
+    with connection.cursor() as cursor:
+        before = {}
+        for pragma, value in lean.items():
+            cursor.execute(f"PRAGMA {pragma}")
+            row = cursor.fetchone()  # none for mmap_size on an in-memory database
+            if row is not None:
+                before[pragma] = int(row[0])
+                cursor.execute(f"PRAGMA {pragma} = {value}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for pragma, value in before.items():
+                cursor.execute(f"PRAGMA {pragma} = {value}")
 
 
 def lease_until(now: datetime) -> datetime:
@@ -208,8 +238,7 @@ def _send_batch(issue_id: int, outbox: sending.Outbox, batch: list[Recipient],
 
 
 def issue_send_loop(*, issue_id: int, worker: str | None = None, deadline: float | None = None,
-                    on_batch: Callable[[LoopResult], None] | None = None,
-                    connection_factory: Callable | None = None) -> LoopResult:
+                    on_batch: Callable[[LoopResult], None] | None = None) -> LoopResult:
     """Send the issue's pending deliveries until none is claimable (or `deadline`, monotonic).
 
     Safe to run in several processes at once. `on_batch` is called after each batch with the
@@ -222,6 +251,13 @@ def issue_send_loop(*, issue_id: int, worker: str | None = None, deadline: float
         result.outcome = "stopped"
         return result
     roundup = sending.render_issue(issue)
+    with lean_sqlite():
+        _loop(issue_id, worker, roundup, result, deadline, on_batch)
+    return result
+
+
+def _loop(issue_id: int, worker: str, roundup: sending.RoundUpEmail, result: LoopResult,
+          deadline: float | None, on_batch) -> None:
     while True:
         if not _renew(issue_id):
             result.outcome = "stopped"
@@ -232,8 +268,7 @@ def issue_send_loop(*, issue_id: int, worker: str | None = None, deadline: float
             break
         batch, skipped = _drop_unsubscribed(batch)
         result.skipped += skipped
-        connection_ = connection_factory() if connection_factory else None
-        with sending.Outbox(roundup, connection_) as outbox:  # one connection per batch
+        with sending.Outbox(roundup) as outbox:  # one mail connection per batch
             carry_on = _send_batch(issue_id, outbox, batch, result)
         if on_batch:
             on_batch(result)
@@ -243,4 +278,3 @@ def issue_send_loop(*, issue_id: int, worker: str | None = None, deadline: float
         if deadline is not None and time.monotonic() >= deadline:
             result.outcome = "sliced"
             break
-    return result

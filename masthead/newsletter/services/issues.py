@@ -23,7 +23,7 @@ from masthead.core.selectors import magazine
 from masthead.editorial.models import PublishedArticle
 from masthead.newsletter import sending, tasks
 from masthead.newsletter.models import Delivery, Issue, IssueItem, Subscriber
-from masthead.newsletter.services.deliveries import lease_until
+from masthead.newsletter.services.deliveries import lean_sqlite, lease_until
 
 logger = logging.getLogger("masthead.newsletter")
 
@@ -106,14 +106,16 @@ def issue_unschedule(*, issue_id: int) -> None:
 def _snapshot(issue_id: int) -> int:
     """One Delivery per confirmed subscriber, in the database: nothing is loaded into Python."""
     d, s = Delivery._meta, Subscriber._meta
+    # The id is written into the SQL (an int, so safe): PostgreSQL types a bare parameter in a
+    # SELECT list as text, which a bigint column refuses.
     sql = (
         f"INSERT INTO {d.db_table} (issue_id, subscriber_id, email, name, status, attempts, "
         f"claimed_by, last_error) "
-        f"SELECT %s, id, email, name, %s, 0, '', '' FROM {s.db_table} WHERE status = %s "
-        f"ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
+        f"SELECT {int(issue_id)}, id, email, name, %s, 0, '', '' FROM {s.db_table} "
+        f"WHERE status = %s ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [issue_id, Delivery.Status.PENDING, Subscriber.Status.CONFIRMED])
+        cursor.execute(sql, [Delivery.Status.PENDING, Subscriber.Status.CONFIRMED])
         cursor.execute(f"SELECT COUNT(*) FROM {d.db_table} WHERE issue_id = %s", [issue_id])
         return cursor.fetchone()[0]
 
@@ -130,7 +132,7 @@ def issue_start_sending(*, issue_id: int, enqueue: bool = True,
     startable = Issue.objects.select_for_update().filter(pk=issue_id, status__in=EDITABLE)
     if due_by is not None:
         startable = startable.filter(status=Status.SCHEDULED, scheduled_for__lte=due_by)
-    with transaction.atomic():
+    with lean_sqlite(), transaction.atomic():
         if not startable.exists():
             return False
         recipients = _snapshot(issue_id)
