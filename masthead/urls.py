@@ -24,6 +24,7 @@ urlpatterns = [
     path("authors/<slug:slug>/", editorial_views.author, name="author"),
     path("briefs/", briefs_views.stream, name="briefs"),
     path("newsletter/", include("masthead.newsletter.urls")),
+    path("", include("masthead.discovery.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -26,3 +26,11 @@ def pytest_sessionfinish(session, exitstatus):
     var_dir = str(settings.VAR_DIR)
     if var_dir.startswith(tempfile.gettempdir()):
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def scratch_template(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The migrated, empty test database, copyable for subprocesses (see tests/scratchdb.py)."""
+    from tests import scratchdb
+
+    return scratchdb.template(django_db_blocker, tmp_path_factory.mktemp("scratch"))

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jinja2 import Environment
+from masthead.discovery.feed_links import feed_links
 from masthead.newsletter.wording import CONSENT_WORDING
 
 
@@ -22,6 +23,7 @@ def isodate(value) -> str:
 def environment(**options) -> Environment:
     env = Environment(**options)
     env.globals.update({"static": static, "url": reverse, "SITE_URL": settings.SITE_URL,
-                        "NEWSLETTER_CONSENT": CONSENT_WORDING})
+                        "NEWSLETTER_CONSENT": CONSENT_WORDING,
+                        "feed_links": feed_links})
     env.filters.update({"date": date, "isodate": isodate})
     return env

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "masthead.editorial",
     "masthead.briefs",
     "masthead.newsletter",
+    "masthead.discovery",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -6,7 +6,7 @@ from masthead.core.models import MagazineSettings
 from masthead.editorial.models import PublishedArticle, Section
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_magazine_settings_show_at_once(client):

@@ -1,7 +1,7 @@
 import pytest
 from django.db import DatabaseError, connection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_healthz_ok(client):

@@ -7,7 +7,7 @@ from masthead.editorial import selectors
 from masthead.editorial.models import PublishedArticle
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def _record(page):

@@ -1,7 +1,7 @@
 """kill -9 the real worker in the middle of a send: nobody gets two copies, nobody is lost.
 
 The worker runs as a subprocess (`masthead worker`, database task queue, its clock every 0.5 s)
-against a file-based SQLite database and the test's own aiosmtpd server. The server holds the
+against a copy of the migrated test database (a SQLite file, or a PostgreSQL database) and the test's own aiosmtpd server. The server holds the
 1,538th message without answering (a message in flight), the test SIGKILLs the worker, 100 of
 the readers not yet sent to unsubscribe, and a fresh worker finishes the issue: its clock sees
 the issue's lease lapse and restarts the send loop, which reclaims the dead worker's batch.
@@ -14,16 +14,13 @@ accepted message sent before it sent the next. (A kill in the microseconds betwe
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.smtp import SMTPServer
 
@@ -56,36 +53,13 @@ for pk in map(int, sys.argv[1:]):
 """
 
 
-def _environment(var_dir: Path, smtp_port: int) -> dict:
+def _environment(var_dir: Path, smtp_port: int, database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "EMAIL_"))}
     env.update(DJANGO_SETTINGS_MODULE="masthead.settings", VAR_DIR=str(var_dir),
-               SECRET_KEY="crash-test-only", TASK_BACKEND="database",
+               SECRET_KEY="crash-test-only", TASK_BACKEND="database", DATABASE_URL=database_url,
                EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}", SCHEDULER_INTERVAL="0.5",
                NEWSLETTER_LEASE_SECONDS="3", NEWSLETTER_BATCH_SIZE="100", PYTHONUNBUFFERED="1")
     return env
-
-
-@pytest.fixture(scope="module")
-def migrated_copy(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
-    """The migrated test database copied to a file the subprocesses can open.
-
-    Module-scoped so that it runs before the test's own transaction begins: SQLite cannot
-    back up a database while the same connection holds its write lock.
-    """
-    if connection.vendor != "sqlite":
-        pytest.skip("the crash test copies the SQLite test database to a file")
-    path = tmp_path_factory.mktemp("crash") / "template.sqlite3"
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        target = sqlite3.connect(path)
-        connection.connection.backup(target)
-        target.close()
-    return path
-
-
-def _query(db: Path, sql: str, params=()) -> list[tuple]:
-    with sqlite3.connect(db, timeout=20) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def _wait(predicate, timeout: float, what: str, logs: list[Path]) -> None:
@@ -115,12 +89,12 @@ def server():
     smtp.stop()
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db  # so that the test database exists; the test itself writes nothing to it
-def test_kill_9_mid_send_sends_each_reader_exactly_once(tmp_path, server, migrated_copy):
+def test_kill_9_mid_send_sends_each_reader_exactly_once(tmp_path, server, scratch_template):
     began = time.monotonic()
-    db = tmp_path / "db.sqlite3"
-    shutil.copyfile(migrated_copy, db)
-    env = _environment(tmp_path, server.port)
+    db = scratch_template.copy(tmp_path)
+    env = _environment(tmp_path, server.port, db.url)
     subprocess.run([sys.executable, "-c", SETUP], env=env, check=True, cwd=ROOT)
     inbox = server.inbox
     inbox.hold_after = KILL_AFTER
@@ -139,15 +113,15 @@ def test_kill_9_mid_send_sends_each_reader_exactly_once(tmp_path, server, migrat
 
     received = inbox.count_by_recipient()
     assert len(received) == KILL_AFTER and set(received.values()) == {1}
-    issue_id, status = _query(db, "SELECT id, status FROM newsletter_issue")[0]
+    issue_id, status = db.query("SELECT id, status FROM newsletter_issue")[0]
     assert status == "sending"
     # Every accepted message was marked sent before the next one went out.
-    assert _query(db, "SELECT COUNT(*) FROM newsletter_delivery WHERE status = 'sent'") == [
+    assert db.query("SELECT COUNT(*) FROM newsletter_delivery WHERE status = 'sent'") == [
         (KILL_AFTER,)]
 
-    not_yet = [(pk, email) for pk, email in _query(
-        db, "SELECT subscriber_id, email FROM newsletter_delivery WHERE status = 'pending' "
-            "ORDER BY id DESC") if email not in received][:UNSUBSCRIBE]
+    pending = db.query("SELECT subscriber_id, email FROM newsletter_delivery "
+                       "WHERE status = 'pending' ORDER BY id DESC")
+    not_yet = [(pk, email) for pk, email in pending if email not in received][:UNSUBSCRIBE]
     subprocess.run([sys.executable, "-c", UNSUBSCRIBE_SCRIPT, *(str(pk) for pk, _ in not_yet)],
                    env=env, check=True, cwd=ROOT)
     left = {email for _, email in not_yet}
@@ -156,7 +130,7 @@ def test_kill_9_mid_send_sends_each_reader_exactly_once(tmp_path, server, migrat
         second = subprocess.Popen([MASTHEAD, "worker"], env=env, cwd=ROOT, stdout=log,
                                   stderr=subprocess.STDOUT)
     try:
-        _wait(lambda: _query(db, "SELECT status FROM newsletter_issue WHERE id = ?",
+        _wait(lambda: db.query("SELECT status FROM newsletter_issue WHERE id = ?",
                              (issue_id,)) == [("sent",)], 60, "the issue to be sent", logs)
     finally:
         _stop(second)
@@ -166,6 +140,6 @@ def test_kill_9_mid_send_sends_each_reader_exactly_once(tmp_path, server, migrat
     assert {e: received[e] for e in everyone - left} == dict.fromkeys(everyone - left, 1)
     assert not left & set(received)
     assert "pending@example.org" not in received
-    assert dict(_query(db, "SELECT status, COUNT(*) FROM newsletter_delivery GROUP BY status")) \
+    assert dict(db.query("SELECT status, COUNT(*) FROM newsletter_delivery GROUP BY status")) \
         == {"sent": READERS - UNSUBSCRIBE, "skipped": UNSUBSCRIBE}
     assert time.monotonic() - began < TIME_LIMIT

@@ -18,7 +18,7 @@ from masthead.newsletter.models import Issue, IssueItem, Subscriber
 from masthead.newsletter.services.issues import issue_draft
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # a Monday
 NOW = T0 + timedelta(days=4)  # Friday 12:00 UTC

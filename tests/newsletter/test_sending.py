@@ -15,7 +15,7 @@ from masthead.newsletter.services import deliveries, issues
 from masthead.newsletter.services.subscribers import subscriber_unsubscribe
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 S = Delivery.Status
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +15,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -480,19 +478,18 @@ print(json.dumps({
 """
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_fifty_concurrent_sign_ups_of_one_address(tmp_path, smtp_server, mailbox):
-    """50 threads post the same address at once to the real view, on a file-based SQLite (WAL,
-    IMMEDIATE transactions): the in-memory test database cannot be shared between threads, so
-    the run happens in a subprocess on a copy of the migrated test database."""
-    database = tmp_path / "concurrent.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(database) as copy:
-        connection.connection.backup(copy)
+def test_fifty_concurrent_sign_ups_of_one_address(tmp_path, smtp_server, mailbox,
+                                                   scratch_template):
+    """50 threads post the same address at once to the real view, in a subprocess on a copy of
+    the migrated test database (file-based SQLite in WAL with IMMEDIATE transactions, or a
+    PostgreSQL database): the in-memory test database cannot be shared between threads."""
+    database = scratch_template.copy(tmp_path)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "masthead.test_settings",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database.url,
         "VAR_DIR": str(tmp_path / "var"),
         "TASK_BACKEND": "immediate",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
@@ -503,7 +500,7 @@ def test_fifty_concurrent_sign_ups_of_one_address(tmp_path, smtp_server, mailbox
                           capture_output=True, text=True, cwd=Path(django_settings.BASE_DIR))
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["database"] == str(database)
+    assert result["database"] == database.name
     assert result["errors"] == []
     assert result["statuses"] == [303] * 50
     assert result["subscribers"] == [["same@example.org", "pending"]]

@@ -18,7 +18,7 @@ from masthead.newsletter.services.subscribers import (
 )
 from masthead.newsletter.wording import ONE_CLICK_WORDING, UNSUBSCRIBE_WORDING
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 UA = "Mozilla/5.0 (Unsubscribe test)"
 ONE_CLICK = "List-Unsubscribe=One-Click"

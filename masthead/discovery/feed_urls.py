@@ -1,0 +1,3 @@
+"""feed URLs."""
+
+urlpatterns: list = []

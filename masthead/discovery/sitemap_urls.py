@@ -1,0 +1,3 @@
+"""sitemap URLs."""
+
+urlpatterns: list = []
