@@ -20,10 +20,15 @@ demo: venv
 	$(BIN)/masthead demo
 	$(BIN)/masthead run --port $(PORT)
 
+# Debian packages the tests start themselves (loopback only): Chromium for the browser tests,
+# PostgreSQL for the production-profile tests.
 test-deps: venv
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-		echo "Installing Chromium from Debian's packages for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || missing="chromium chromium-driver"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian's packages for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 lint: venv
@@ -34,6 +39,8 @@ test: test-deps lint
 	# Browser tests use live servers and transactional databases: they run in their own session.
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
+	# Tests marked `postgres` again, against a throwaway PostgreSQL started on loopback.
+	$(BIN)/python -m masthead.core.localservices postgres -- $(BIN)/pytest -m "postgres and not browser"
 
 bench: venv
 	$(BIN)/python bench/article_render.py --articles 1000

@@ -29,6 +29,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
+from wagtail.log_actions import log
 
 from masthead.newsletter import selectors_issues as selectors
 from masthead.newsletter import sending
@@ -177,53 +178,59 @@ class IssueActionView(IssueView):
         handler = getattr(self, f"do_{request.POST.get('action', '')}", None)
         if handler is None:
             raise Http404("Unknown action")
-        handler(request, issue)
+        if handler(request, issue):
+            # The issue's history (Wagtail's log) shows who tested, scheduled, sent, paused...
+            log(instance=issue, action=f"newsletter.{request.POST['action']}", user=request.user,
+                data={"scheduled_for": request.POST.get("when", "")} if
+                request.POST["action"] == "schedule" else None)
         return redirect(_url("send", issue.pk))
 
     def do_test(self, request, issue):
         user = request.user
         if not user.email:
             messages.error(request, "Your account has no email address: add one under Account.")
-            return
+            return False
         try:
             service.issue_send_test(issue_id=issue.pk, email=user.email,
                                     name=user.get_full_name())
         except sending.SendFailed as failure:
             messages.error(request, f"The test was not sent: {failure.reason}")
-            return
+            return False
         messages.success(request, f"A test was sent to {user.email}.")
+        return True
 
     def do_schedule(self, request, issue):
         when = parse_datetime(request.POST.get("when", ""))
         if when is None:
             messages.error(request, "Choose a date and time to send.")
-            return
+            return False
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         if when <= timezone.now():
             messages.error(request, "Choose a time in the future, or send now.")
-            return
-        self._run(request, lambda: service.issue_schedule(issue_id=issue.pk, when=when),
+            return False
+        return self._run(request, lambda: service.issue_schedule(issue_id=issue.pk, when=when),
                   f"Scheduled for {timezone.localtime(when):%-d %B %Y %H:%M}.")
 
     def do_unschedule(self, request, issue):
-        self._run(request, lambda: service.issue_unschedule(issue_id=issue.pk),
+        return self._run(request, lambda: service.issue_unschedule(issue_id=issue.pk),
                   "No longer scheduled: the issue is a draft again.")
 
     def do_send(self, request, issue):
         if service.issue_start_sending(issue_id=issue.pk):
             messages.success(request, "Sending has started.")
-        else:
-            messages.error(request, "This issue has already been sent or is sending.")
+            return True
+        messages.error(request, "This issue has already been sent or is sending.")
+        return False
 
     def do_pause(self, request, issue):
-        self._flag(request, service.issue_pause(issue_id=issue.pk), "Paused.")
+        return self._flag(request, service.issue_pause(issue_id=issue.pk), "Paused.")
 
     def do_resume(self, request, issue):
-        self._flag(request, service.issue_resume(issue_id=issue.pk), "Sending again.")
+        return self._flag(request, service.issue_resume(issue_id=issue.pk), "Sending again.")
 
     def do_cancel(self, request, issue):
-        self._flag(request, service.issue_cancel(issue_id=issue.pk),
+        return self._flag(request, service.issue_cancel(issue_id=issue.pk),
                    "Cancelled: nothing more will be sent.")
 
     def _run(self, request, action, success: str):
@@ -231,14 +238,16 @@ class IssueActionView(IssueView):
             action()
         except service.IssueStateError as exc:
             messages.error(request, str(exc))
-            return
+            return False
         messages.success(request, success)
+        return True
 
     def _flag(self, request, changed: bool, success: str):
         if changed:
             messages.success(request, success)
         else:
             messages.error(request, "The issue changed meanwhile; nothing was done.")
+        return changed
 
 
 class IssueViewSet(ModelViewSet):

@@ -4,6 +4,7 @@
 - on NEWSLETTER_SEND_WEEKDAY, at or after NEWSLETTER_DRAFT_TIME (local TIME_ZONE), it drafts
   that day's round-up unless one exists for the day;
 - it starts issues scheduled for now or earlier;
+- it reads unsubscribe requests mailed to the List-Unsubscribe address (if a Maildir is set);
 - it restarts the send loop of issues whose send lease lapsed: their sender crashed, or it
   left retries waiting and asked to be woken (crash recovery needs no cron and no operator).
 """
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from masthead.newsletter import tasks
 from masthead.newsletter.models import Issue
-from masthead.newsletter.services import issues
+from masthead.newsletter.services import inbound, issues
 from masthead.newsletter.services.deliveries import lease_until
 
 logger = logging.getLogger("masthead.newsletter")
@@ -32,6 +33,7 @@ class TickReport:
     drafted: int | None = None
     started: list[int] = field(default_factory=list)
     restarted: list[int] = field(default_factory=list)
+    unsubscribed_by_mail: int = 0
 
 
 def draft_due(now: datetime) -> int | None:
@@ -79,4 +81,15 @@ def tick(now: datetime | None = None) -> TickReport:
     """Do whatever the newsletter has due at `now` (default: the current time)."""
     now = now or timezone.now()
     return TickReport(drafted=draft_due(now), started=start_scheduled(now),
-                      restarted=restart_lapsed(now))
+                      restarted=restart_lapsed(now), unsubscribed_by_mail=read_unsubscribes())
+
+
+def read_unsubscribes() -> int:
+    """Unsubscribe requests mailed to the List-Unsubscribe address, when a Maildir is set."""
+    if not settings.NEWSLETTER_UNSUBSCRIBE_MAILDIR:
+        return 0
+    try:
+        return inbound.read_maildir(settings.NEWSLETTER_UNSUBSCRIBE_MAILDIR).unsubscribed
+    except OSError:
+        logger.exception("could not read NEWSLETTER_UNSUBSCRIBE_MAILDIR")
+        return 0

@@ -1,4 +1,4 @@
-"""Provider webhooks: anymail's own tracking views, at /newsletter/webhooks/anymail/<esp>/tracking/.
+"""Provider webhooks: anymail's own views at /newsletter/webhooks/anymail/<esp>/tracking/ (and inbound/).
 
 Anymail parses each provider's payload into AnymailTrackingEvent objects and sends the
 `anymail.signals.tracking` signal; signal_handlers.py bridges it to the subscriber services.
@@ -34,13 +34,18 @@ def _requires_secret(view):
     return guarded
 
 
-def _tracking_patterns() -> list[URLPattern]:
-    """Anymail's tracking webhook routes (not inbound mail), each behind the secret check."""
+def _webhook_patterns() -> list[URLPattern]:
+    """Anymail's tracking and inbound webhook routes, each behind the secret check.
+
+    Inbound mail (…/anymail/<esp>/inbound/) is only used for unsubscribe requests mailed to the
+    List-Unsubscribe address (services/inbound.py).
+    """
     return [
         URLPattern(p.pattern, _requires_secret(p.callback), p.default_args, p.name)
         for p in anymail_urls.urlpatterns
-        if isinstance(p, URLPattern) and p.name and p.name.endswith("tracking_webhook")
+        if isinstance(p, URLPattern) and p.name
+        and p.name.endswith(("tracking_webhook", "inbound_webhook"))
     ]
 
 
-urlpatterns = [path("anymail/", include((_tracking_patterns(), "anymail")))]
+urlpatterns = [path("anymail/", include((_webhook_patterns(), "anymail")))]

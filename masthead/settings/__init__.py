@@ -177,6 +177,8 @@ NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=5)
 NEWSLETTER_PAUSE_AFTER_FAILURES = env.int("NEWSLETTER_PAUSE_AFTER_FAILURES", default=50)
 NEWSLETTER_LIST_ID = env.str("NEWSLETTER_LIST_ID", default="round-up.newsletter.localhost")
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env.str("NEWSLETTER_UNSUBSCRIBE_MAILTO", default="")
+# Where the mail server delivers that address (a Maildir): the worker's clock reads it.
+NEWSLETTER_UNSUBSCRIBE_MAILDIR = env.str("NEWSLETTER_UNSUBSCRIBE_MAILDIR", default="")
 NEWSLETTER_DKIM_KEY_FILE = env.str("NEWSLETTER_DKIM_KEY_FILE", default="")
 NEWSLETTER_DKIM_SELECTOR = env.str("NEWSLETTER_DKIM_SELECTOR", default="masthead")
 NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default="")

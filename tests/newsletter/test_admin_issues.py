@@ -190,3 +190,25 @@ def test_pause_resume_cancel_buttons(editor, issue):
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.PAUSED
     editor.post(f"{INDEX}action/{issue.pk}/", {"action": "cancel"})
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.CANCELLED
+
+
+def test_send_controls_are_in_the_issue_history(editor, issue):
+    """Schedule, unschedule, send, pause and cancel are logged with the editor who did it."""
+    from wagtail.models import ModelLogEntry
+
+    Subscriber.objects.create(email="r@example.org", status="confirmed")
+    when = timezone.localtime() + timedelta(days=1)
+    action = f"{INDEX}action/{issue.pk}/"
+    editor.post(action, {"action": "schedule", "when": when.strftime("%Y-%m-%dT%H:%M")})
+    editor.post(action, {"action": "schedule", "when": "2001-01-01T10:00"})  # refused: no entry
+    editor.post(action, {"action": "unschedule"})
+    editor.post(action, {"action": "send"})
+    editor.post(action, {"action": "pause"})
+    editor.post(action, {"action": "cancel"})
+    entries = ModelLogEntry.objects.for_instance(issue).order_by("timestamp", "pk")
+    assert [e.action for e in entries if e.action.startswith("newsletter.")] == [
+        "newsletter.schedule", "newsletter.unschedule", "newsletter.send", "newsletter.pause",
+        "newsletter.cancel"]
+    assert {e.user.username for e in entries} == {"editor"}
+    history = editor.get(f"{INDEX}history/{issue.pk}/").content.decode()
+    assert "Started sending" in history and "Paused sending" in history

@@ -157,8 +157,17 @@ def test_webhooks_are_off_without_a_secret(subscriber, settings):
     assert status_of(subscriber) == "confirmed"
 
 
-def test_only_tracking_webhooks_are_mounted(secret):
+def test_only_tracking_and_inbound_webhooks_are_mounted(secret, settings):
+    """Inbound mail is mounted for unsubscribe requests (test_inbound.py), behind the secret."""
     assert post(POSTMARK_BOUNCE).status_code == 200
     inbound = Client(HTTP_HOST="127.0.0.1").post(
         "/newsletter/webhooks/anymail/postmark/inbound/", "{}", content_type="application/json")
-    assert inbound.status_code == 404
+    assert inbound.status_code in (400, 401, 403)  # mounted, but without credentials: refused
+    settings.ANYMAIL = {}
+    assert Client(HTTP_HOST="127.0.0.1").post(
+        "/newsletter/webhooks/anymail/postmark/inbound/", "{}",
+        content_type="application/json").status_code == 404
+    from django.urls import NoReverseMatch, reverse
+
+    with pytest.raises(NoReverseMatch):
+        reverse("newsletter:anymail:postmark_tracking_webhook_nonexistent")
