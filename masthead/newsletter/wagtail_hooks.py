@@ -2,10 +2,11 @@
 
 from wagtail import hooks
 
-from masthead.newsletter import admin_issues, admin_subscribers
+from masthead.newsletter import admin_issues, admin_outbox, admin_subscribers
 
 admin_subscribers.register()
 admin_issues.register()
+hooks.register("register_admin_viewset", admin_outbox.OutboxViewSet)
 
 
 ISSUE_ACTIONS = {

@@ -151,7 +151,14 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://masthead")}
 
 # --- Email: a local outbox folder by default, so a new install needs no mail server.
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
-vars().update(env.email("EMAIL_URL", default=f"filemail://{EMAIL_OUTBOX_DIR}"))
+# The default, `outbox://`, writes each message as an .eml file in VAR_DIR/outbox (readable in
+# the admin under Newsletter → Outbox); `outbox:///path` picks another folder.
+_email_url = env.str("EMAIL_URL", default="outbox://")
+if _email_url.startswith("outbox:"):
+    EMAIL_BACKEND = "masthead.core.outbox.OutboxBackend"
+    EMAIL_FILE_PATH = _email_url[len("outbox://"):] or str(EMAIL_OUTBOX_DIR)
+else:
+    vars().update(env.email("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="The Meridian Review <newsletter@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -239,6 +246,8 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
 # --- Reader pages
 LISTING_PAGE_SIZE = env("LISTING_PAGE_SIZE")
 LISTING_MAX_PAGE = env("LISTING_MAX_PAGE")
+SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=50000)  # URLs per article sitemap
+FEED_ITEMS = env.int("FEED_ITEMS", default=20)  # items in every RSS, Atom and JSON feed
 
 # --- Security defaults that hold on one machine and behind TLS alike
 SESSION_COOKIE_HTTPONLY = True

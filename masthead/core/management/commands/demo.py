@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from masthead.core import outbox
 from masthead.demo.loader import load
 
 
@@ -18,3 +19,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in at {settings.SITE_URL}/admin/ with:")
         for login in result["logins"]:
             self.stdout.write(f"  {login.role:<12} {login.username:<12} {login.password}")
+        if outbox.is_active():
+            self.stdout.write(
+                f"Email is not sent: every message (newsletter confirmations, round-ups) is "
+                f"written to {outbox.outbox_dir()}/ as an .eml file; read it in the admin under "
+                f"Newsletter → Outbox ({settings.SITE_URL}/admin/newsletter/outbox/)."
+            )
