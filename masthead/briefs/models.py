@@ -13,6 +13,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin
 from wagtail.search import index
 
+from masthead.core.text import clean_text
+
 MAX_WORDS = 250
 
 
@@ -60,6 +62,9 @@ class Brief(DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, Cluste
         return self.headline
 
     def clean(self):
+        # Control characters and lone surrogates pasted from elsewhere would break XML output.
+        for name in ("headline", "body", "source_url", "source_name"):
+            setattr(self, name, clean_text(getattr(self, name)))
         super().clean()
         words = word_count(self.body or "")
         if words > MAX_WORDS:

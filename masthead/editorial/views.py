@@ -8,10 +8,11 @@ from taggit.models import Tag
 from wagtail.views import serve as wagtail_serve
 
 from masthead.core import versioning
-from masthead.core.images import square_html
+from masthead.core.images import image_url, square_html
 from masthead.core.pagination import page_number, require_items
 from masthead.core.rendering import render_page
 from masthead.core.selectors import any_view_restriction
+from masthead.discovery import metadata, share
 from masthead.editorial import selectors, services
 from masthead.editorial.chrome import card_keys, chrome, chrome_keys
 
@@ -46,13 +47,20 @@ def article_from_page(request, page):
 
 def _render_article(request, token: str, record: dict, related: list[dict]):
     ctx = chrome(token)
+    section = ctx["sections_by_id"].get(record["section_id"])
+    site = metadata.site_identity(token, ctx["magazine"])  # cached: no query when warm
     context = {
         **ctx,
         "article": record,
         "kind": ctx["kinds_by_id"].get(record["kind_id"]),
-        "section": ctx["sections_by_id"].get(record["section_id"]),
+        "section": section,
         "related": related,
         "page_title": record["headline"],
+        "meta": metadata.article_meta(record, section=section, site=site),
+        "share_links": share.article_links(
+            path=record["url"], url=site["url"] + record["url"],
+            title=record["social_headline"] or record["headline"],
+        ),
     }
     keys = [f"article-{record['page_id']}"] + card_keys(related) + chrome_keys(ctx)
     keys += [f"author-{a['id']}" for a in record["authors"]]
@@ -73,18 +81,25 @@ def home(request):
         "lead": lead,
         "rows": [(s, rows.get(s["id"], [])) for s in ctx["sections"]],
         "page_title": None,
+        "meta": metadata.home_meta(metadata.site_identity(token, ctx["magazine"])),
     }
     keys = ["home"] + card_keys(shown) + chrome_keys(ctx)
     return render_page(request, "editorial/home.html", context, keys=keys)
 
 
 def _listing(request, *, title: str, intro: str, fetch, key: str, extra: dict | None = None,
-             token: str | None = None):
+             token: str | None = None, description: str = "", person: dict | None = None):
     number = page_number(request)
     page = fetch(number, _page_size())
     require_items(page)
-    ctx = chrome(token or versioning.current())
-    context = {**ctx, "page": page, "page_title": title, "intro": intro, **(extra or {})}
+    token = token or versioning.current()
+    ctx = chrome(token)
+    meta = metadata.listing_meta(
+        metadata.site_identity(token, ctx["magazine"]), path=request.path, number=number,
+        title=title, description=description or intro, author=person,
+    )
+    context = {**ctx, "page": page, "page_title": title, "intro": intro, "meta": meta,
+               **(extra or {})}
     keys = [key] + card_keys(page.items) + chrome_keys(ctx)
     return render_page(request, "editorial/listing.html", context, keys=keys)
 
@@ -141,6 +156,7 @@ def tag(request, slug: str):
         intro="",
         fetch=lambda n, size: selectors.tag_page(found["id"], n, size),
         key=f"tag-{found['id']}",
+        description=f"Stories tagged “{found['name']}”.",
     )
 
 
@@ -148,6 +164,7 @@ def author(request, slug: str):
     found = selectors.author_by_slug(slug)
     if found is None:
         raise Http404("No such author")
+    links = list(found.links.all())
     return _listing(
         request,
         title=found.name,
@@ -156,7 +173,10 @@ def author(request, slug: str):
         key=f"author-{found.pk}",
         extra={
             "author": found,
-            "author_links": list(found.links.all()),
+            "author_links": links,
             "author_photo_html": square_html(found.photo, alt=f"Portrait of {found.name}"),
         },
+        description=found.bio,
+        person={"name": found.name, "url": found.url, "title": found.title, "bio": found.bio,
+                "photo_url": image_url(found.photo, 600), "links": [x.url for x in links]},
     )

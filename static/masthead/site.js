@@ -47,8 +47,29 @@ function enhance(link) {
   if (hadFocus) button.focus();
 }
 
+// "Copy link" in the share links is a plain link to the article's address. Where the clipboard
+// can be written, it becomes a button that copies the address and says so in a status line.
+function enhanceCopyLink(link) {
+  const status = link.closest(".share-bar")?.querySelector("[data-share-status]");
+  const say = (text) => { if (status) status.textContent = text; };
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = link.className;
+  button.textContent = link.textContent;
+  button.addEventListener("click", () => {
+    navigator.clipboard.writeText(link.href).then(
+      () => say("Link copied."),
+      () => say(`Could not copy the link: ${link.href}`),
+    );
+  });
+  link.replaceWith(button);
+}
+
 function init() {
   document.querySelectorAll("a.keep-reading[data-expands]").forEach(enhance);
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("a[data-share-copy]").forEach(enhanceCopyLink);
+  }
 }
 
 if (document.readyState === "loading") {

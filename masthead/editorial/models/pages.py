@@ -21,6 +21,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from masthead.core.blocks import ArticleBodyBlock
+from masthead.core.text import clean_text
 
 
 class HomePage(Page):
@@ -176,6 +177,16 @@ class ArticlePage(Page):
 
     class Meta:
         verbose_name = "article"
+
+    # Plain-text fields that travel into feeds, search and share metadata.
+    clean_text_fields = ("title", "seo_title", "search_description", "social_headline", "dek",
+                         "top_image_alt", "top_image_credit", "top_image_caption")
+
+    def clean(self):
+        # Control characters and lone surrogates pasted from elsewhere would break XML output.
+        for name in self.clean_text_fields:
+            setattr(self, name, clean_text(getattr(self, name)))
+        super().clean()
 
     @property
     def headline(self) -> str:
