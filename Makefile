@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test venv test-deps lint bench clean
+.PHONY: demo prod-demo test venv test-deps prod-deps lint bench clean
 
 $(BIN)/masthead: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,26 @@ demo: venv
 	$(BIN)/masthead demo
 	$(BIN)/masthead run --port $(PORT)
 
-# Debian packages the tests start themselves (loopback only): Chromium for the browser tests,
-# PostgreSQL for the production-profile tests.
-test-deps: venv
+# The production profile's servers, from Debian's packages, started on loopback by the tests,
+# `make prod-demo` and `make bench`: PostgreSQL, Redis, Varnish with vmod xkey, nginx, wrk.
+prod-deps:
 	@missing=""; \
-	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || missing="chromium chromium-driver"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/varnishd ] || missing="$$missing varnish"; \
+	ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 || missing="$$missing varnish-modules"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	[ -x /usr/bin/wrk ] || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
-		echo "Installing from Debian's packages for the tests:$$missing"; \
+		echo "Installing from Debian's packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Also Chromium for the browser tests.
+test-deps: venv prod-deps
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing from Debian's packages for the tests: chromium chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
 lint: venv
@@ -39,11 +50,18 @@ test: test-deps lint
 	# Browser tests use live servers and transactional databases: they run in their own session.
 	$(BIN)/pytest -m "not browser"
 	$(BIN)/pytest -m browser
-	# Tests marked `postgres` again, against a throwaway PostgreSQL started on loopback.
-	$(BIN)/python -m masthead.core.localservices postgres -- $(BIN)/pytest -m "postgres and not browser"
+	# Tests marked `postgres` again: the production profile, a throwaway PostgreSQL and Redis
+	# (the cache) started on loopback.
+	$(BIN)/python -m masthead.core.localservices postgres redis -- $(BIN)/pytest -m "postgres and not browser"
 
-bench: venv
-	$(BIN)/python bench/article_render.py --articles 1000
+# The production profile on loopback: PostgreSQL, Redis, Varnish, gunicorn and the worker.
+prod-demo: venv prod-deps
+	$(BIN)/masthead prod-demo --port $(PORT)
+
+# Seeds if needed, starts what it measures, prints one table, writes bench/results/*.json.
+BENCH_ARGS ?= --articles 1000
+bench: venv prod-deps
+	$(BIN)/python bench/stack.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -9,6 +9,8 @@ os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="masthead-test-"))
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("TASK_BACKEND", "immediate")
 os.environ.setdefault("EMAIL_URL", "dummymail://")
+# The app page cache is tested on purpose (tests/edge); elsewhere a test reads what it wrote.
+os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
 
 from masthead.settings import *  # noqa: E402,F403
 from masthead.settings import TEMPLATES  # noqa: E402

@@ -3,11 +3,13 @@
 from django.db.models.signals import post_delete
 from wagtail.signals import published, unpublished
 
-from masthead.core import versioning
+from masthead.edge import keys
+from masthead.edge.services import invalidate
 
 
-def on_brief_changed(sender, **kwargs):
-    versioning.bump()
+def on_brief_changed(sender, instance, **kwargs):
+    # The newest briefs are in every page's sidebar; the stream and the briefs feed too.
+    invalidate([keys.BRIEFS, keys.brief(instance.pk)])
 
 
 def connect() -> None:

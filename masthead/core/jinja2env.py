@@ -1,5 +1,7 @@
 """The Jinja2 environment for reader pages."""
 
+import functools
+
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
@@ -20,9 +22,15 @@ def isodate(value) -> str:
     return value.isoformat() if value is not None else ""
 
 
+@functools.lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """The hashed URL of a static file: looked up in the manifest once per process."""
+    return static(path)
+
+
 def environment(**options) -> Environment:
     env = Environment(**options)
-    env.globals.update({"static": static, "url": reverse, "SITE_URL": settings.SITE_URL,
+    env.globals.update({"static": static_url, "url": reverse, "SITE_URL": settings.SITE_URL,
                         "NEWSLETTER_CONSENT": CONSENT_WORDING,
                         "feed_links": feed_links})
     env.filters.update({"date": date, "isodate": isodate})

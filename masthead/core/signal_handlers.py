@@ -3,11 +3,12 @@
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from masthead.core import versioning
+from masthead.edge import keys
+from masthead.edge.services import invalidate
 
 
 def on_settings_changed(sender, **kwargs):
-    versioning.bump()
+    invalidate([keys.SITE])  # name, logo, social links: on every page, feed and sitemap
 
 
 def on_image_saved(sender, instance, created=False, **kwargs):

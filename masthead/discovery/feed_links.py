@@ -6,6 +6,7 @@ and the page's title, which the page already has), so they add no query to any p
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -35,8 +36,15 @@ def feeds_for_path(path: str) -> list[tuple[str, str | None]]:
 
 def link_tags(path: str, *, magazine_name: str = "", page_title: str = "") -> Markup:
     """The tags for `path`, titled "<magazine>: <page title> (RSS)" for a listing's own feeds."""
+    feeds = tuple(feeds_for_path(path))
+    titled = any(scope for _, scope in feeds)  # only a listing's own feeds carry its title
+    return _link_tags(feeds, magazine_name, page_title if titled else "")
+
+
+@functools.lru_cache(maxsize=512)
+def _link_tags(feeds: tuple, magazine_name: str, page_title: str) -> Markup:
     rows = []
-    for root, scope in feeds_for_path(path):
+    for root, scope in feeds:
         name = magazine_name or "Feed"
         if scope == "briefs":
             name = f"{name}: Briefs"

@@ -36,6 +36,32 @@ def _render(template: str, context: dict) -> Markup:
     return Markup(get_template(template, using="jinja2").template.render(context))
 
 
+def _macros():
+    return get_template("components/macros.html", using="jinja2").template.module
+
+
+def stories_html(token: str, cards: list[dict], sections_by_id: dict) -> Markup:
+    """Story cards with an excerpt that opens in place (the `story` macro), each rendered once
+    per content version and process: a card looks the same on every page that shows it."""
+    macro = _macros().story
+    return Markup("".join(
+        versioning.cached(("story", c["page_id"]), lambda c=c: str(macro(c, sections_by_id)),
+                          token=token)
+        for c in cards
+    ))
+
+
+def cards_html(token: str, cards: list[dict], ctx: dict, *, heading: str = "h3") -> Markup:
+    """Listing cards (the `card` macro), each rendered once per content version and process."""
+    macro = _macros().card
+    sections, kinds = ctx["sections_by_id"], ctx["kinds_by_id"]
+    return Markup("".join(
+        versioning.cached(("card", heading, c["page_id"]),
+                          lambda c=c: str(macro(c, sections, kinds, heading=heading)), token=token)
+        for c in cards
+    ))
+
+
 def chrome_keys(ctx: dict) -> list[str]:
     """Cache keys of what the chrome shows (LATEST, briefs, site settings)."""
     return ["site", "latest", "briefs"]

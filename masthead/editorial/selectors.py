@@ -7,6 +7,7 @@ the content token and the article itself.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -71,6 +72,7 @@ def newest(qs=None):
 # --- single items
 
 
+@functools.cache
 def _article_sql() -> tuple[str, list]:
     opts = PublishedArticle._meta
     fields = [opts.get_field(n[:-3] if n.endswith("_id") else n) for n in ARTICLE_FIELDS]
@@ -90,8 +92,13 @@ def article_by_slug(slug: str) -> dict | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    return _converted(ARTICLE_FIELDS, fields, row)
+
+
+def _converted(names, fields, row) -> dict:
+    """A raw row as the ORM's `.values()` would give it (JSON decoded, aware datetimes)."""
     record = {}
-    for name, field, value in zip(ARTICLE_FIELDS, fields, row, strict=True):
+    for name, field, value in zip(names, fields, row, strict=True):
         if isinstance(field, models.JSONField):
             value = field.from_db_value(value, None, connection)
         elif isinstance(field, models.DateTimeField) and value is not None:
@@ -215,43 +222,65 @@ class Page:
         return self.number > 1
 
 
-def _page(qs, number: int, size: int) -> Page:
-    start = (number - 1) * size
-    rows = _cards(qs[start : start + size + 1])
+# Listings: one raw query per page. The subquery walks the listing's covering index
+# (key, -published_at, -id) past the offset reading ids only, so page 500 costs about what
+# page 1 does; the outer query reads just that page's cards by primary key.
+_LISTINGS = {
+    # name: (table holding the listing's index, its article id column, its key column)
+    "archive": (PublishedArticle, "page_id", None),
+    "kind": (PublishedArticle, "page_id", "kind_id"),
+    "section": (PublishedArticleSection, "article_id", "section_id"),
+    "tag": (PublishedArticleTag, "article_id", "tag_id"),
+    "author": (PublishedArticleAuthor, "article_id", "author_id"),
+}
+
+
+@functools.cache
+def _card_sql() -> tuple[str, list]:
+    opts = PublishedArticle._meta
+    fields = [opts.get_field(n[:-3] if n.endswith("_id") else n) for n in CARD_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return f"SELECT {columns} FROM {opts.db_table}", fields
+
+
+@functools.cache
+def _listing_sql(name: str) -> str:
+    model, id_column, key_column = _LISTINGS[name]
+    where = f"WHERE {key_column} = %s " if key_column else ""
+    inner = (f"SELECT {id_column} FROM {model._meta.db_table} {where}"
+             f"ORDER BY published_at DESC, {id_column} DESC LIMIT %s OFFSET %s")
+    select, _ = _card_sql()
+    return f"{select} WHERE page_id IN ({inner}) ORDER BY published_at DESC, page_id DESC"
+
+
+def _listing(name: str, key: int | None, number: int, size: int) -> Page:
+    sql = _listing_sql(name)
+    params = ([key] if key is not None else []) + [size + 1, (number - 1) * size]
+    _, fields = _card_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [_converted(CARD_FIELDS, fields, row) for row in cursor.fetchall()]
     return Page(items=rows[:size], number=number, has_next=len(rows) > size)
 
 
-def _by_index(join_qs, number: int, size: int) -> Page:
-    """Page through a join table's (key, -published_at) index, then fetch the cards."""
-    start = (number - 1) * size
-    ids = list(
-        join_qs.order_by("-published_at", "-article_id").values_list("article_id", flat=True)[
-            start : start + size + 1
-        ]
-    )
-    cards = {c["page_id"]: c for c in _cards(PublishedArticle.objects.filter(page_id__in=ids))}
-    items = [cards[i] for i in ids if i in cards]
-    return Page(items=items[:size], number=number, has_next=len(items) > size)
-
-
 def archive_page(number: int, size: int) -> Page:
-    return _page(newest(), number, size)
+    return _listing("archive", None, number, size)
 
 
 def section_page(section_id: int, number: int, size: int) -> Page:
-    return _by_index(PublishedArticleSection.objects.filter(section_id=section_id), number, size)
+    return _listing("section", section_id, number, size)
 
 
 def kind_page(kind_id: int, number: int, size: int) -> Page:
-    return _page(newest(PublishedArticle.objects.filter(kind_id=kind_id)), number, size)
+    return _listing("kind", kind_id, number, size)
 
 
 def tag_page(tag_id: int, number: int, size: int) -> Page:
-    return _by_index(PublishedArticleTag.objects.filter(tag_id=tag_id), number, size)
+    return _listing("tag", tag_id, number, size)
 
 
 def author_page(author_id: int, number: int, size: int) -> Page:
-    return _by_index(PublishedArticleAuthor.objects.filter(author_id=author_id), number, size)
+    return _listing("author", author_id, number, size)
 
 
 # --- taxonomy, cached per content version

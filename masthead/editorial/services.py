@@ -7,7 +7,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from masthead.core import images, versioning
+from masthead.core import images
+from masthead.edge import keys as cache_keys
+from masthead.edge.services import invalidate
 from masthead.editorial import rendering
 from masthead.editorial.models import (
     ArticlePage,
@@ -69,10 +71,63 @@ def article_record_publish(*, page_id: int) -> PublishedArticle | None:
         return None
     fields = article_record_fields(page)
     with transaction.atomic():
+        before = _placement(page.pk)
         record, _ = PublishedArticle.objects.update_or_create(page_id=page.pk, defaults=fields)
         _write_join_rows(record, page)
-    versioning.bump()
+        invalidate(_changed_keys(page.pk, before, _placement(page.pk)))
     return record
+
+
+def _placement(page_id: int) -> dict | None:
+    """Where an article is listed: what decides which listing pages show it, and in what order."""
+    row = PublishedArticle.objects.filter(page_id=page_id).values(
+        "published_at", "kind_id", "slug").first()
+    if row is None:
+        return None
+    row["sections"] = set(PublishedArticleSection.objects.filter(article_id=page_id)
+                          .values_list("section_id", flat=True))
+    row["tags"] = set(PublishedArticleTag.objects.filter(article_id=page_id)
+                      .values_list("tag_id", flat=True))
+    row["authors"] = set(PublishedArticleAuthor.objects.filter(article_id=page_id)
+                         .values_list("author_id", flat=True))
+    row["in_latest"] = page_id in _latest_ids()
+    return row
+
+
+def _latest_ids() -> set[int]:
+    from masthead.editorial.selectors import LATEST_COUNT, newest
+
+    return set(newest().values_list("page_id", flat=True)[:LATEST_COUNT])
+
+
+def _listing_keys(placement: dict) -> set[str]:
+    return (
+        {cache_keys.kind(placement["kind_id"])}
+        | {cache_keys.section(s) for s in placement["sections"]}
+        | {cache_keys.tag(t) for t in placement["tags"]}
+        | {cache_keys.author(a) for a in placement["authors"]}
+    )
+
+
+def _changed_keys(page_id: int, before: dict | None, after: dict | None) -> set[str]:
+    """The cache keys to purge when an article's record goes from `before` to `after`.
+
+    Every page showing the article's card or page names `article-<id>`. When the article enters
+    or leaves a listing, or moves within listings (a new date), the listings' own keys go too;
+    the LATEST list (on every page) only when the article is or was in it.
+    """
+    keys = {cache_keys.article(page_id), cache_keys.SITEMAP}
+    moved = (before is None or after is None
+             or any(before[f] != after[f] for f in
+                    ("published_at", "kind_id", "slug", "sections", "tags", "authors")))
+    if moved:
+        keys |= {cache_keys.HOME, cache_keys.ARCHIVE}
+        for placement in (before, after):
+            if placement is not None:
+                keys |= _listing_keys(placement)
+    if any(p is not None and p["in_latest"] for p in (before, after)):
+        keys.add(cache_keys.LATEST)
+    return keys
 
 
 def _write_join_rows(record: PublishedArticle, page: ArticlePage) -> None:
@@ -96,9 +151,11 @@ def _write_join_rows(record: PublishedArticle, page: ArticlePage) -> None:
 
 def article_record_remove(*, page_id: int) -> None:
     """Take an article off every reader page (unpublished or deleted)."""
-    deleted, _ = PublishedArticle.objects.filter(page_id=page_id).delete()
-    if deleted:
-        versioning.bump()
+    with transaction.atomic():
+        before = _placement(page_id)
+        deleted, _ = PublishedArticle.objects.filter(page_id=page_id).delete()
+        if deleted:
+            invalidate(_changed_keys(page_id, before, None))
 
 
 def articles_rerender(*, page_ids: Iterable[int]) -> int:

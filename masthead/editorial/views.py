@@ -14,7 +14,13 @@ from masthead.core.rendering import render_page
 from masthead.core.selectors import any_view_restriction
 from masthead.discovery import metadata, share
 from masthead.editorial import selectors, services
-from masthead.editorial.chrome import card_keys, chrome, chrome_keys
+from masthead.editorial.chrome import (
+    card_keys,
+    cards_html,
+    chrome,
+    chrome_keys,
+    stories_html,
+)
 
 
 def _page_size() -> int:
@@ -55,6 +61,7 @@ def _render_article(request, token: str, record: dict, related: list[dict]):
         "kind": ctx["kinds_by_id"].get(record["kind_id"]),
         "section": section,
         "related": related,
+        "related_html": stories_html(token, related, ctx["sections_by_id"]),
         "page_title": record["headline"],
         "meta": metadata.article_meta(record, section=section, site=site),
         "share_links": share.article_links(
@@ -64,6 +71,10 @@ def _render_article(request, token: str, record: dict, related: list[dict]):
     }
     keys = [f"article-{record['page_id']}"] + card_keys(related) + chrome_keys(ctx)
     keys += [f"author-{a['id']}" for a in record["authors"]]
+    # The related list is the newest of the article's section and tags: a story entering those
+    # listings (even a backdated one, outside LATEST) may enter it.
+    keys += [f"section-{record['section_id']}"] + [f"tag-{t['id']}" for t in record["tags"]
+                                                   if "id" in t]
     return render_page(request, "editorial/article.html", context, keys=keys)
 
 
@@ -79,7 +90,8 @@ def home(request):
     context = {
         **ctx,
         "lead": lead,
-        "rows": [(s, rows.get(s["id"], [])) for s in ctx["sections"]],
+        "rows": [(s, rows.get(s["id"], []), cards_html(token, rows.get(s["id"], []), ctx))
+                 for s in ctx["sections"]],
         "page_title": None,
         "meta": metadata.home_meta(metadata.site_identity(token, ctx["magazine"])),
     }
@@ -100,6 +112,9 @@ def _listing(request, *, title: str, intro: str, fetch, key: str, extra: dict | 
     )
     context = {**ctx, "page": page, "page_title": title, "intro": intro, "meta": meta,
                **(extra or {})}
+    lead = context.get("lead")
+    shown = [c for c in page.items if not lead or c["page_id"] != lead["page_id"]]
+    context["cards_html"] = cards_html(token, shown, ctx, heading="h2")
     keys = [key] + card_keys(page.items) + chrome_keys(ctx)
     return render_page(request, "editorial/listing.html", context, keys=keys)
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "masthead.briefs",
     "masthead.newsletter",
     "masthead.discovery",
+    "masthead.edge",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -84,6 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the caching policy of every response, and the app page cache (a hit skips
+    # everything below).
+    "masthead.edge.middleware.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -248,6 +252,18 @@ LISTING_PAGE_SIZE = env("LISTING_PAGE_SIZE")
 LISTING_MAX_PAGE = env("LISTING_MAX_PAGE")
 SITEMAP_PAGE_SIZE = env.int("SITEMAP_PAGE_SIZE", default=50000)  # URLs per article sitemap
 FEED_ITEMS = env.int("FEED_ITEMS", default=20)  # items in every RSS, Atom and JSON feed
+
+# --- Caching and purges (docs/caching.md)
+# The app page cache: public reader pages kept this many seconds in the default cache (memory
+# per process, or Redis with CACHE_URL), valid for one content version; 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+BROWSER_CACHE_SECONDS = env.int("BROWSER_CACHE_SECONDS", default=60)  # max-age of reader pages
+# s-maxage: how long a caching proxy may keep a page; changes purge it sooner, exactly.
+PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=86400)
+# Varnish nodes (comma-separated base URLs) the worker sends xkey purges to after a change.
+VARNISH_URLS = [u.rstrip("/") for u in env.list("VARNISH_URLS", default=[]) if u.strip()]
+# How often the worker looks for new tasks: purges reach the proxies within about this long.
+WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=0.25)
 
 # --- Security defaults that hold on one machine and behind TLS alike
 SESSION_COOKIE_HTTPONLY = True

@@ -299,7 +299,7 @@ def test_headers_name_what_the_feed_shows_and_let_proxies_cache_it(client, newsr
     assert {"feed", "site", f"article-{newsroom['lead'].pk}",
             f"article-{newsroom['older'].pk}"} <= set(keys)
     assert f"article-{newsroom['oldest'].pk}" not in keys
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"] == "public, max-age=300, s-maxage=86400"
     assert response["Last-Modified"] == http_date(newsroom["lead"].first_published_at.timestamp())
     assert response["ETag"]
     brief_keys = fetch(client, "/feeds/briefs/rss.xml")["xkey"].split()
@@ -314,7 +314,7 @@ def test_conditional_get_answers_not_modified_until_something_is_published(clien
     for headers in ({"HTTP_IF_NONE_MATCH": etag}, {"HTTP_IF_MODIFIED_SINCE": modified}):
         again = client.get(url, **headers)
         assert again.status_code == 304 and again.content == b""
-        assert again["ETag"] == etag and again["Cache-Control"] == "public, max-age=300"
+        assert again["ETag"] == etag and again["Cache-Control"] == "public, max-age=300, s-maxage=86400"
     f.article("Breaking story")
     for headers in ({"HTTP_IF_NONE_MATCH": etag}, {"HTTP_IF_MODIFIED_SINCE": modified}):
         fresh = client.get(url, **headers)

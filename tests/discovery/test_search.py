@@ -363,7 +363,7 @@ def test_no_results_page(client, live):
 def test_headers_robots_and_header_box(client, live):
     live(f.article, "Cables under the sea")
     response, html = search(client, "cables")
-    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Cache-Control"] == "public, max-age=60, s-maxage=86400"
     assert "search" in response["xkey"].split()
     assert '<meta name="robots" content="noindex">' in html
     assert 'id="site-search-q" type="search" name="q" maxlength="200" placeholder="Search" value="cables"' in html

@@ -24,7 +24,7 @@ def _xml(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
     assert response["Content-Type"] == "application/xml; charset=utf-8"
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"] == "public, max-age=300, s-maxage=86400"
     assert set(response["xkey"].split()) >= {"sitemap", "site"}
     assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     return ElementTree.fromstring(response.content)

@@ -17,6 +17,8 @@ from masthead.briefs.models import Brief, BriefTag
 from masthead.discovery.models import SearchEntry
 from masthead.discovery.search import documents
 from masthead.discovery.search.backends import backend
+from masthead.edge import keys as cache_keys
+from masthead.edge.services import invalidate
 from masthead.editorial.models import ArticlePage, PublishedArticle
 
 ARTICLE = SearchEntry.ItemType.ARTICLE
@@ -33,7 +35,7 @@ def entry_index_article(*, page_id: int) -> bool:
     if record is None:
         entry_remove(item_type=ARTICLE, item_id=page_id)
         return False
-    return entries_write(article_documents([record])) > 0
+    return _written(entries_write(article_documents([record])))
 
 
 def entry_index_brief(*, brief_id: int) -> bool:
@@ -42,12 +44,20 @@ def entry_index_brief(*, brief_id: int) -> bool:
     if brief is None:
         entry_remove(item_type=BRIEF, item_id=brief_id)
         return False
-    return entries_write(brief_documents([brief])) > 0
+    return _written(entries_write(brief_documents([brief])))
 
 
 def entry_remove(*, item_type: str, item_id: int) -> None:
     """Take an item out of search results (in the caller's transaction)."""
-    SearchEntry.objects.filter(item_type=item_type, item_id=item_id).delete()
+    deleted, _ = SearchEntry.objects.filter(item_type=item_type, item_id=item_id).delete()
+    _written(deleted)
+
+
+def _written(count: int) -> bool:
+    """Search result pages are cached like any page: the index changed, so they go."""
+    if count:
+        invalidate([cache_keys.SEARCH])
+    return count > 0
 
 
 def article_documents(records: list[dict]) -> list[dict]:
@@ -171,6 +181,7 @@ def index_rebuild(*, batch_size: int = 1000, force: bool = False,
         SearchEntry.objects.filter(pk__in=gone[start : start + batch_size]).delete()
     report.removed = len(gone)
     backend().optimize()
+    _written(report.written + report.removed)
     return report
 
 

@@ -229,6 +229,13 @@ class StandardPage(Page):
     subpage_types: list[str] = []
     template = "editorial/standard.html"
 
+    def serve(self, request, *args, **kwargs):
+        from masthead.edge import keys
+
+        response = super().serve(request, *args, **kwargs)
+        response["xkey"] = " ".join([keys.page(self.pk), keys.SITE, keys.LATEST, keys.BRIEFS])
+        return response
+
     def get_context(self, request, *args, **kwargs):
         from masthead.core import versioning
         from masthead.editorial.chrome import chrome

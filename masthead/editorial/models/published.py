@@ -42,9 +42,9 @@ class PublishedArticle(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["-published_at"], name="pubart_recent"),
+            models.Index(fields=["-published_at", "-page"], name="pubart_recent"),
             models.Index(fields=["section", "-published_at"], name="pubart_section_recent"),
-            models.Index(fields=["kind", "-published_at"], name="pubart_kind_recent"),
+            models.Index(fields=["kind", "-published_at", "-page"], name="pubart_kind_recent"),
         ]
 
     def __str__(self) -> str:
@@ -60,7 +60,7 @@ class PublishedArticleSection(models.Model):
 
     class Meta:
         unique_together = [("article", "section")]
-        indexes = [models.Index(fields=["section", "-published_at"], name="pubsec_recent")]
+        indexes = [models.Index(fields=["section", "-published_at", "-article"], name="pubsec_recent")]
 
 
 class PublishedArticleTag(models.Model):
@@ -70,7 +70,7 @@ class PublishedArticleTag(models.Model):
 
     class Meta:
         unique_together = [("article", "tag")]
-        indexes = [models.Index(fields=["tag", "-published_at"], name="pubtag_recent")]
+        indexes = [models.Index(fields=["tag", "-published_at", "-article"], name="pubtag_recent")]
 
 
 class PublishedArticleAuthor(models.Model):
@@ -80,4 +80,4 @@ class PublishedArticleAuthor(models.Model):
 
     class Meta:
         unique_together = [("article", "author")]
-        indexes = [models.Index(fields=["author", "-published_at"], name="pubauthor_recent")]
+        indexes = [models.Index(fields=["author", "-published_at", "-article"], name="pubauthor_recent")]

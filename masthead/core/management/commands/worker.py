@@ -48,7 +48,8 @@ class Command(BaseCommand):
         thread.start()
         self.stdout.write(f"Worker running (scheduled publishing every {interval:g}s). Ctrl-C stops.")
         try:
-            call_command("db_worker", queue_name="*", interval=1, reload=False, verbosity=1)
+            call_command("db_worker", queue_name="*", interval=settings.WORKER_POLL_INTERVAL,
+                         reload=False, verbosity=1)
         finally:
             stop.set()
             time.sleep(0)
