@@ -7,14 +7,20 @@ the servers run as their packages' system users (PostgreSQL refuses to run as ro
     python -m masthead.core.localservices postgres -- pytest -m "not browser"
 
 starts PostgreSQL, runs the command with DATABASE_URL pointing at it, and stops it afterwards.
+`redis` sets CACHE_URL; `varnish` (deploy/varnish/masthead.vcl in front of the app listening on
+127.0.0.1:$VARNISH_BACKEND_PORT) sets VARNISH_URLS. start_app(), start_worker() and
+start_nginx_static() run the app server, the worker and a static-file nginx the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import grp
+import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +78,12 @@ class Server:
     def stop(self) -> None:
         """Stop exactly the process we started, then remove its directory."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT if self.name == "postgres" else signal.SIGTERM)
+            if self.name == "postgres":
+                # Fast shutdown (SIGINT). As root, runuser does not pass SIGINT on: signal the
+                # process group started here (start_new_session), i.e. runuser and postgres.
+                os.killpg(self.proc.pid, signal.SIGINT)
+            else:
+                self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
@@ -86,21 +98,32 @@ def postgres_bindir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def start_postgres(*, dbname: str = "masthead", fsync: bool = False) -> Server:
-    """initdb a fresh cluster and start `postgres` on a free loopback port (trust auth)."""
+def start_postgres(*, dbname: str = "masthead", fsync: bool = False,
+                   datadir: Path | str | None = None) -> Server:
+    """initdb a fresh cluster and start `postgres` on a free loopback port (trust auth).
+
+    With `datadir`, the cluster lives there instead of in the temporary directory: initdb'd on
+    first use, reused (database kept) afterwards and left in place by stop(), so a benchmark can
+    seed it once."""
     bindir = postgres_bindir()
     if bindir is None:
         raise Unavailable("PostgreSQL is not installed (apt-get install postgresql)")
     prefix, owner = _as_user("postgres")
     workdir = Path(tempfile.mkdtemp(prefix="masthead-pg-"))
-    data = workdir / "data"
+    data = Path(datadir).resolve() if datadir else workdir / "data"
     if owner:
         shutil.chown(workdir, owner)
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-         "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    reuse = (data / "PG_VERSION").exists()
+    if datadir and not reuse:
+        data.mkdir(parents=True, exist_ok=True)
+        if owner:
+            shutil.chown(data, owner)
+    if not reuse:
+        subprocess.run(
+            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
     port = free_port()
     options = ["-c", "listen_addresses=127.0.0.1", "-p", str(port), "-k", str(workdir),
                "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
@@ -113,10 +136,14 @@ def start_postgres(*, dbname: str = "masthead", fsync: bool = False) -> Server:
                     workdir, {"bindir": bindir, "log": workdir / "postgres.log"})
     try:
         _wait_for_postgres(bindir, port, proc)
-        subprocess.run([str(bindir / "psql"), "-h", "127.0.0.1", "-p",
-                        str(port), "-U", "postgres", "-d", "postgres", "-qc",
-                        f'CREATE DATABASE "{dbname}"'],
-                       check=True, stdout=subprocess.DEVNULL)
+        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                "-d", "postgres", "-qAtc"]
+        exists = reuse and subprocess.run(
+            [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"],
+            check=True, capture_output=True, text=True).stdout.strip() == "1"
+        if not exists:
+            subprocess.run([*psql, f'CREATE DATABASE "{dbname}"'],
+                           check=True, stdout=subprocess.DEVNULL)
     except Exception:
         server.stop()
         raise
@@ -158,9 +185,251 @@ def start_redis() -> Server:
     return server
 
 
+# --- The production stack on loopback: the app, Varnish in front, nginx for static baselines.
+# Used by `masthead prod-demo`, tests/edge and the benchmarks. Varnish drops root by itself (to
+# Debian's `varnish` and `vcache` users); nginx's workers run as the owner of what they serve.
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+VARNISH_VCL = REPO_DIR / "deploy" / "varnish" / "masthead.vcl"
+
+
+def _binary(name: str, package: str) -> str:
+    found = shutil.which(name) or next(
+        (p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.access(p, os.X_OK)), None)
+    if found is None:
+        raise Unavailable(f"{name} is not installed (apt-get install {package})")
+    return found
+
+
+def log_tail(path: Path, size: int = 3000) -> str:
+    """The end of a server's log, for error messages."""
+    try:
+        return path.read_bytes()[-size:].decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _sub_once(pattern: str, replacement: str, text: str, what: str) -> str:
+    new, count = re.subn(pattern, lambda m: m.group(1) + replacement, text,
+                         flags=re.DOTALL | re.MULTILINE)
+    if count != 1:
+        raise ValueError(f"the VCL template must have exactly one {what} ({count} found)")
+    return new
+
+
+def render_vcl(backend_port: int, *, backend_host: str = "127.0.0.1", vcl: Path | None = None,
+               purgers: list[str] | None = None, grace: str | None = None) -> str:
+    """deploy/varnish/masthead.vcl (or `vcl`) for the app at `backend_host:backend_port`.
+
+    `purgers` replaces the entries of the `purgers` ACL ("127.0.0.1", "10.0.0.0/8", ...);
+    `grace`, a VCL duration such as "1h", how long objects are kept past their TTL for when
+    the app is down (24h in the file).
+    """
+    text = (vcl or VARNISH_VCL).read_text()
+    text = _sub_once(r'(backend app \{[^}]*?\.host = )"[^"]*";', f'"{backend_host}";', text,
+                     "backend app .host")
+    text = _sub_once(r'(backend app \{[^}]*?\.port = )"[^"]*";', f'"{int(backend_port)}";', text,
+                     "backend app .port")
+    if purgers is not None:
+        entries = "".join(
+            f'    "{address}"/{bits};\n' if bits else f'    "{address}";\n'
+            for address, _, bits in (entry.partition("/") for entry in purgers))
+        text = _sub_once(r"(acl purgers \{\n).*?(?=^\})", entries, text, "acl purgers")
+    if grace is not None:
+        text = _sub_once(r"(set beresp\.grace = )[0-9.]+[a-z]+;", f"{grace};", text,
+                         "set beresp.grace")
+    return text
+
+
+def start_varnish(backend_port: int, *, vcl: Path | None = None, grace: str | None = None,
+                  purgers: list[str] | None = None, backend_host: str = "127.0.0.1",
+                  port: int | None = None, storage: str = "malloc,256m",
+                  wait_healthy: bool = True) -> Server:
+    """varnishd in the foreground on 127.0.0.1 (`port` or a free one), in front of the app.
+
+    The VCL is deploy/varnish/masthead.vcl rendered by render_vcl(). With `wait_healthy`, returns
+    once the health probe has found the app up. server.extra holds the admin port, the instance
+    directory (for `varnishadm -n` / `varnishstat -n`, see varnishadm()) and the log.
+    """
+    binary = _binary("varnishd", "varnish")
+    if not glob.glob("/usr/lib/*/varnish/vmods/libvmod_xkey.so"):
+        raise Unavailable("Varnish's xkey vmod is not installed (apt-get install varnish-modules)")
+    workdir = Path(tempfile.mkdtemp(prefix="masthead-varnish-"))
+    workdir.chmod(0o755)  # varnishd reads the VCL as its own unprivileged user
+    vcl_path = workdir / "masthead.vcl"
+    vcl_path.write_text(render_vcl(backend_port, backend_host=backend_host, vcl=vcl,
+                                   purgers=purgers, grace=grace))
+    vcl_path.chmod(0o644)
+    port, admin_port = port or free_port(), free_port()
+    log_path = workdir / "varnishd.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [binary, "-F", "-a", f"127.0.0.1:{port}", "-T", f"127.0.0.1:{admin_port}",
+         "-f", str(vcl_path), "-n", str(workdir / "instance"), "-s", storage],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("varnish", port, f"http://127.0.0.1:{port}", proc, workdir,
+                    {"admin_port": admin_port, "instance": workdir / "instance", "log": log_path,
+                     "vcl": vcl_path, "backend": f"{backend_host}:{backend_port}"})
+    try:
+        wait_for_port(port, timeout=60, proc=proc)
+        if wait_healthy:
+            wait_for_backend(server, healthy=True)
+    except Exception as exc:
+        tail = log_tail(log_path)
+        server.stop()
+        raise RuntimeError(f"Varnish did not start: {exc}\n{tail}") from exc
+    return server
+
+
+def varnishadm(server: Server, *args: str) -> str:
+    """Run a varnishadm command against a Varnish started by start_varnish()."""
+    return subprocess.run(["varnishadm", "-n", str(server.extra["instance"]), *args],
+                          check=True, capture_output=True, text=True, timeout=10).stdout
+
+
+def varnish_backend_healthy(server: Server) -> bool:
+    """What Varnish's health probe currently thinks of the app."""
+    listing = json.loads(varnishadm(server, "backend.list", "-j"))
+    return all(b.get("probe_message", ["", "", ""])[2] == "healthy" for b in listing[3].values())
+
+
+def wait_for_backend(server: Server, *, healthy: bool, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while varnish_backend_healthy(server) != healthy:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Varnish's probe did not find the app {'up' if healthy else 'down'}"
+                               f" within {timeout} s")
+        time.sleep(0.1)
+
+
+def varnish_counter(server: Server, name: str) -> int:
+    """A varnishstat counter, e.g. MAIN.backend_req (requests sent to the app)."""
+    out = subprocess.run(["varnishstat", "-n", str(server.extra["instance"]), "-1", "-j",
+                          "-f", name], check=True, capture_output=True, text=True, timeout=10)
+    return int(json.loads(out.stdout)["counters"][name]["value"])
+
+
+NGINX_STATIC_CONF = """\
+daemon off;
+master_process on;
+worker_processes 1;
+{user}
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    open_file_cache max=10000 inactive=60s;
+    client_body_temp_path {workdir}/client_body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files $uri $uri/index.html =404; }}
+    }}
+}}
+"""
+
+
+def start_nginx_static(root: Path, *, port: int | None = None) -> Server:
+    """nginx serving the directory `root` on 127.0.0.1 (`port` or a free one): a baseline."""
+    binary = _binary("nginx", "nginx-light")
+    root = Path(root).resolve()
+    workdir = Path(tempfile.mkdtemp(prefix="masthead-nginx-"))
+    port = port or free_port()
+    user = ""
+    if os.geteuid() == 0:  # workers as whoever owns the files, so they can read them
+        st = root.stat()
+        user = f"user {pwd.getpwuid(st.st_uid).pw_name} {grp.getgrgid(st.st_gid).gr_name};"
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_STATIC_CONF.format(user=user, workdir=workdir, port=port, root=root))
+    proc = subprocess.Popen(
+        [binary, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("nginx", port, f"http://127.0.0.1:{port}", proc, workdir,
+                    {"log": workdir / "error.log", "root": root})
+    try:
+        wait_for_port(port, proc=proc)
+    except Exception as exc:
+        tail = log_tail(workdir / "error.log")
+        server.stop()
+        raise RuntimeError(f"nginx did not start: {exc}\n{tail}") from exc
+    return server
+
+
+def _masthead(*args: str) -> list[str]:
+    return [sys.executable, "-m", "masthead.cli", *args]
+
+
+def start_app(env: dict, *, port: int | None = None, workers: int = 2,
+              timeout: float = 120.0) -> Server:
+    """`masthead serve` (gunicorn) on 127.0.0.1, ready once /healthz answers 200.
+
+    `env` is the server's whole environment (DATABASE_URL, VAR_DIR, ...). Its output goes to
+    server.extra["log"].
+    """
+    port = port or free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="masthead-app-"))
+    log_path = workdir / "app.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        _masthead("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        env={**env, "PYTHONUNBUFFERED": "1"}, cwd=REPO_DIR, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("app", port, f"http://127.0.0.1:{port}", proc, workdir, {"log": log_path})
+    try:
+        _wait_for_ok(f"{server.url}/healthz", proc, timeout)
+    except Exception as exc:
+        tail = log_tail(log_path)
+        server.stop()
+        raise RuntimeError(f"the app server did not start: {exc}\n{tail}") from exc
+    return server
+
+
+def _wait_for_ok(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s")
+
+
+def start_worker(env: dict, *, timeout: float = 60.0) -> Server:
+    """`masthead worker` with `env` as its whole environment, once it has started polling."""
+    workdir = Path(tempfile.mkdtemp(prefix="masthead-worker-"))
+    log_path = workdir / "worker.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the worker
+    proc = subprocess.Popen(_masthead("worker"), env={**env, "PYTHONUNBUFFERED": "1"},
+                            cwd=REPO_DIR, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    server = Server("worker", 0, "", proc, workdir, {"log": log_path})
+    deadline = time.monotonic() + timeout
+    while b"Worker running" not in log_path.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            tail = log_tail(log_path)
+            server.stop()
+            raise RuntimeError(f"the worker did not start\n{tail}")
+        time.sleep(0.1)
+    return server
+
+
 @contextlib.contextmanager
-def running(kind: str) -> Iterator[Server]:
-    server = {"postgres": start_postgres, "redis": start_redis}[kind]()
+def running(kind: str, **options) -> Iterator[Server]:
+    """A server of `kind` (postgres, redis, varnish: pass backend_port=) stopped on exit."""
+    starters = {"postgres": start_postgres, "redis": start_redis, "varnish": start_varnish}
+    server = starters[kind](**options)
     try:
         yield server
     finally:
@@ -170,19 +439,26 @@ def running(kind: str) -> Iterator[Server]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--" not in argv or not argv[: argv.index("--")]:
-        print("usage: python -m masthead.core.localservices postgres [redis] -- COMMAND ...",
-              file=sys.stderr)
+        print("usage: python -m masthead.core.localservices postgres [redis] [varnish] -- COMMAND"
+              " ...\n(varnish fronts the app at 127.0.0.1:$VARNISH_BACKEND_PORT)", file=sys.stderr)
         return 2
     kinds, command = argv[: argv.index("--")], argv[argv.index("--") + 1:]
+    if "varnish" in kinds and not os.environ.get("VARNISH_BACKEND_PORT", "").isdigit():
+        print("varnish needs the app's port in VARNISH_BACKEND_PORT", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     with contextlib.ExitStack() as stack:
         for kind in kinds:
+            options = {}
+            if kind == "varnish":  # the app may start later (inside COMMAND): do not wait for it
+                options = {"backend_port": int(env["VARNISH_BACKEND_PORT"]), "wait_healthy": False}
             try:
-                server = stack.enter_context(running(kind))
+                server = stack.enter_context(running(kind, **options))
             except Unavailable as exc:
                 print(f"\n*** SKIPPED: {exc} ***\n", file=sys.stderr)
                 return 0
-            var = {"postgres": "DATABASE_URL", "redis": "CACHE_URL"}[kind]
+            var = {"postgres": "DATABASE_URL", "redis": "CACHE_URL",
+                   "varnish": "VARNISH_URLS"}[kind]
             env[var] = server.url
             print(f"{kind} on 127.0.0.1:{server.port} (pid {server.proc.pid})", file=sys.stderr)
         return subprocess.run(command, env=env, check=False).returncode
