@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StockWagtailConfig(AppConfig):
+    name = "stockwagtail"
+    label = "stockwagtail"
