@@ -30,10 +30,10 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from masthead.core.clientip import client_ip
 from masthead.newsletter import selectors_subscribers as selectors
 from masthead.newsletter.forms import SubscriberImportForm
 from masthead.newsletter.models import Subscriber
-from masthead.newsletter.ratelimit import client_ip
 from masthead.newsletter.services.subscribers import subscriber_unsubscribe, subscribers_import
 
 NEWSLETTER_MENU_HOOK = "register_newsletter_menu_item"

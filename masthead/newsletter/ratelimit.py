@@ -3,15 +3,12 @@
 NEWSLETTER_RATE_PER_IP and NEWSLETTER_RATE_PER_ADDRESS read "count/period", the period being a
 unit (s, m, h, d) optionally preceded by a number: "20/h", "5/15m", "100/d".
 
-The client is REMOTE_ADDR. Behind a reverse proxy REMOTE_ADDR is the proxy itself unless the proxy
-hands the reader's address through (e.g. the PROXY protocol, or the server setting REMOTE_ADDR from
-a header only the proxy can set). Without that, every reader shares one per-IP budget. Nothing here
-reads X-Forwarded-For: any client can send that header.
+The client is masthead.core.clientip.client_ip: REMOTE_ADDR, or behind TRUSTED_PROXY_HOPS proxies
+the address the first of them saw (never an X-Forwarded-For entry the client could have written).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,15 +48,6 @@ def parse_rate(text: str) -> Rate:
         raise ImproperlyConfigured(f"A rate reads like '20/h' or '5/15m', not {text!r}")
     count, multiplier, unit = match.groups()
     return Rate(count=int(count), seconds=int(multiplier or 1) * _UNITS[unit])
-
-
-def client_ip(request) -> str | None:
-    """The reader's address as the server saw it (REMOTE_ADDR); None when it is not an IP."""
-    value = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def check_sign_up(*, email: str, ip: str | None) -> None:

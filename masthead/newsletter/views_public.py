@@ -13,12 +13,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from masthead.core import versioning
+from masthead.core.clientip import client_ip
 from masthead.core.rendering import render_page
 from masthead.editorial.chrome import chrome
 from masthead.newsletter import selectors_subscribers as selectors
 from masthead.newsletter.forms import PAGE_SOURCE, SignUpForm
 from masthead.newsletter.models import Subscriber
-from masthead.newsletter.ratelimit import RateLimited, client_ip
+from masthead.newsletter.ratelimit import RateLimited
 from masthead.newsletter.services.subscribers import (
     ConfirmOutcome,
     subscriber_confirm,
