@@ -298,7 +298,7 @@ def _pid(server) -> int:
 
 
 def start_app(env: dict, log: Path):
-    """`masthead serve` (gunicorn, its default workers and threads) on a free loopback port."""
+    """`masthead serve` (granian, its default workers and threads) on a free loopback port."""
     from masthead.core import localservices as ls
 
     return ls.start_app(env)

@@ -371,7 +371,7 @@ def _masthead(*args: str) -> list[str]:
 
 def start_app(env: dict, *, port: int | None = None, workers: int = 2,
               timeout: float = 120.0) -> Server:
-    """`masthead serve` (gunicorn) on 127.0.0.1, ready once /healthz answers 200.
+    """`masthead serve` (granian) on 127.0.0.1, ready once /healthz answers 200.
 
     `env` is the server's whole environment (DATABASE_URL, VAR_DIR, ...). Its output goes to
     server.extra["log"].

@@ -1,6 +1,6 @@
 """deploy/varnish/masthead.vcl in a real Varnish, in front of a real app server, on loopback.
 
-The app (`masthead serve`, gunicorn) and the worker (`masthead worker`) run as subprocesses
+The app (`masthead serve`, granian) and the worker (`masthead worker`) run as subprocesses
 against a copy of the migrated test database (tests/scratchdb.py) holding one old Europe story
 and eleven newer Africa stories, so LATEST (the ten newest, on every page) never shows the old
 one and the Africa pages never show it at all. "Did the app answer?" is read from Varnish's own

@@ -1,6 +1,6 @@
 """`masthead prod-demo`: the production stack on this machine, on loopback, until Ctrl-C.
 
-PostgreSQL and Redis (throwaway servers from Debian's packages), the app under gunicorn
+PostgreSQL and Redis (throwaway servers from Debian's packages), the app under granian
 (`masthead serve`), the worker (`masthead worker`) and Varnish in front with
 deploy/varnish/masthead.vcl, loaded with the demo magazine. Everything it starts it stops, by
 process id, on Ctrl-C or SIGTERM; the database and files live in temporary directories and go
@@ -31,13 +31,13 @@ def _interrupt(signum, frame):
 
 
 class Command(BaseCommand):
-    help = ("Run PostgreSQL, Redis, the app (gunicorn), the worker and Varnish in front on "
+    help = ("Run PostgreSQL, Redis, the app (granian), the worker and Varnish in front on "
             "loopback, with the demo magazine, until Ctrl-C.")
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
                             help="Varnish's port: where readers connect (default 8000).")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
+        parser.add_argument("--workers", type=int, default=2, help="app server worker processes.")
 
     def handle(self, *args, port, workers, **options):
         if importlib.util.find_spec("redis") is None:
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         where = {
             "postgres": lambda s: s.url,
             "redis": lambda s: s.url,
-            "app": lambda s: f"{s.url}  gunicorn (`masthead serve`), log {s.extra['log']}",
+            "app": lambda s: f"{s.url}  granian (`masthead serve`), log {s.extra['log']}",
             "worker": lambda s: f"`masthead worker`, log {s.extra['log']}",
             "varnish": lambda s: (f"{s.url}  in front of the app; admin 127.0.0.1:"
                                   f"{s.extra['admin_port']}, varnishlog -n {s.extra['instance']}"),
