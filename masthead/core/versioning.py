@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 _TABLE = "core_contentversion"
 _local = threading.local()
+_MISSING = object()
 
 
 def current() -> str:
@@ -51,18 +52,27 @@ class VersionedCache:
         self._lock = threading.Lock()
 
     def get_or_build(self, token: str, key: Any, build: Callable[[], T]) -> T:
+        value = self.peek(token, key, _MISSING)
+        if value is _MISSING:
+            value = build()
+            self.put(token, key, value)
+        return value
+
+    def peek(self, token: str, key: Any, default: Any = None) -> Any:
+        """The value held for `key` under `token`, or `default`."""
         with self._lock:
             hit = self._data.get(key)
             if hit is not None and hit[0] == token:
                 self._data.move_to_end(key)
                 return hit[1]
-        value = build()
+        return default
+
+    def put(self, token: str, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = (token, value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self._lock:

@@ -244,43 +244,60 @@ def _card_sql() -> tuple[str, list]:
 
 
 @functools.cache
-def _listing_sql(name: str) -> str:
+def _listing_sql(name: str, *, seek: bool) -> str:
     model, id_column, key_column = _LISTINGS[name]
-    where = f"WHERE {key_column} = %s " if key_column else ""
-    inner = (f"SELECT {id_column} FROM {model._meta.db_table} {where}"
+    where = [f"{key_column} = %s"] if key_column else []
+    if seek:  # from a known first item down: no offset to walk
+        where.append(f"(published_at, {id_column}) <= (%s, %s)")
+    condition = f"WHERE {' AND '.join(where)} " if where else ""
+    inner = (f"SELECT {id_column} FROM {model._meta.db_table} {condition}"
              f"ORDER BY published_at DESC, {id_column} DESC LIMIT %s OFFSET %s")
     select, _ = _card_sql()
     return f"{select} WHERE page_id IN ({inner}) ORDER BY published_at DESC, page_id DESC"
 
 
-def _listing(name: str, key: int | None, number: int, size: int) -> Page:
-    sql = _listing_sql(name)
-    params = ([key] if key is not None else []) + [size + 1, (number - 1) * size]
+_PUBLISHED_AT = CARD_FIELDS.index("published_at")
+_PAGE_ID = CARD_FIELDS.index("page_id")
+
+
+def _listing(name: str, key: int | None, number: int, size: int, token: str | None) -> Page:
+    """One page of a listing. A page's first item is remembered per content version, so asking
+    for the same deep page again seeks to it in the index instead of walking the offset."""
+    anchor_key = ("listing-anchor", name, key, number, size)
+    anchor = versioning.cache.peek(token, anchor_key) if token and number > 1 else None
+    params = [key] if key is not None else []
+    if anchor is not None:
+        params += [*anchor, size + 1, 0]
+    else:
+        params += [size + 1, (number - 1) * size]
     _, fields = _card_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [_converted(CARD_FIELDS, fields, row) for row in cursor.fetchall()]
+        cursor.execute(_listing_sql(name, seek=anchor is not None), params)
+        raw = cursor.fetchall()
+    if token and number > 1 and anchor is None and raw:
+        versioning.cache.put(token, anchor_key, (raw[0][_PUBLISHED_AT], raw[0][_PAGE_ID]))
+    rows = [_converted(CARD_FIELDS, fields, row) for row in raw]
     return Page(items=rows[:size], number=number, has_next=len(rows) > size)
 
 
-def archive_page(number: int, size: int) -> Page:
-    return _listing("archive", None, number, size)
+def archive_page(number: int, size: int, token: str | None = None) -> Page:
+    return _listing("archive", None, number, size, token)
 
 
-def section_page(section_id: int, number: int, size: int) -> Page:
-    return _listing("section", section_id, number, size)
+def section_page(section_id: int, number: int, size: int, *, token: str | None = None) -> Page:
+    return _listing("section", section_id, number, size, token)
 
 
-def kind_page(kind_id: int, number: int, size: int) -> Page:
-    return _listing("kind", kind_id, number, size)
+def kind_page(kind_id: int, number: int, size: int, *, token: str | None = None) -> Page:
+    return _listing("kind", kind_id, number, size, token)
 
 
-def tag_page(tag_id: int, number: int, size: int) -> Page:
-    return _listing("tag", tag_id, number, size)
+def tag_page(tag_id: int, number: int, size: int, *, token: str | None = None) -> Page:
+    return _listing("tag", tag_id, number, size, token)
 
 
-def author_page(author_id: int, number: int, size: int) -> Page:
-    return _listing("author", author_id, number, size)
+def author_page(author_id: int, number: int, size: int, *, token: str | None = None) -> Page:
+    return _listing("author", author_id, number, size, token)
 
 
 # --- taxonomy, cached per content version

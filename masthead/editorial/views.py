@@ -102,9 +102,9 @@ def home(request):
 def _listing(request, *, title: str, intro: str, fetch, key: str, extra: dict | None = None,
              token: str | None = None, description: str = "", person: dict | None = None):
     number = page_number(request)
-    page = fetch(number, _page_size())
-    require_items(page)
     token = token or versioning.current()
+    page = fetch(number, _page_size(), token)
+    require_items(page)
     ctx = chrome(token)
     meta = metadata.listing_meta(
         metadata.site_identity(token, ctx["magazine"]), path=request.path, number=number,
@@ -139,7 +139,7 @@ def section(request, slug: str):
         request,
         title=found["name"],
         intro=found["description"],
-        fetch=lambda n, size: selectors.section_page(found["id"], n, size),
+        fetch=lambda n, size, token: selectors.section_page(found["id"], n, size, token=token),
         key=f"section-{found['id']}",
         extra={"current_section": found, "lead": lead if request.GET.get("page", "1") == "1" else None},
         token=token,
@@ -155,7 +155,7 @@ def kind(request, slug: str):
         request,
         title=found["name"],
         intro=found["description"],
-        fetch=lambda n, size: selectors.kind_page(found["id"], n, size),
+        fetch=lambda n, size, token: selectors.kind_page(found["id"], n, size, token=token),
         key=f"kind-{found['id']}",
         token=token,
     )
@@ -169,7 +169,7 @@ def tag(request, slug: str):
         request,
         title=f"Tagged: {found['name']}",
         intro="",
-        fetch=lambda n, size: selectors.tag_page(found["id"], n, size),
+        fetch=lambda n, size, token: selectors.tag_page(found["id"], n, size, token=token),
         key=f"tag-{found['id']}",
         description=f"Stories tagged “{found['name']}”.",
     )
@@ -184,7 +184,7 @@ def author(request, slug: str):
         request,
         title=found.name,
         intro="",
-        fetch=lambda n, size: selectors.author_page(found.pk, n, size),
+        fetch=lambda n, size, token: selectors.author_page(found.pk, n, size, token=token),
         key=f"author-{found.pk}",
         extra={
             "author": found,
