@@ -268,6 +268,10 @@ def test_a_publish_reaches_readers_within_a_second_and_spares_unrelated_pages(st
     v = stack.varnish
     old_id, headline = stack.content["old"][0], "The old Europe story, corrected"
     warm(v, stack.article("old"))
+    # Pages, feeds and sitemaps that show the story: cached now, fresh right after the publish.
+    showing = ("/section/europe/", "/feeds/rss.xml", "/feeds/section/europe/atom.xml")
+    for path in (*showing, "/sitemaps/articles-1.xml"):
+        warm(v, path)
     unrelated = {path: warm(v, path).body
                  for path in (stack.article("newest"), "/section/africa/", "/briefs/")}
 
@@ -288,6 +292,11 @@ def test_a_publish_reaches_readers_within_a_second_and_spares_unrelated_pages(st
     assert publish.returncode == 0, err
     assert page.cache == "MISS"
     assert seen - json.loads(out.strip().splitlines()[-1])["committed"] < 1.0
+
+    for path in showing:
+        reply = request(v.url, path)
+        assert headline.encode() in reply.body, path
+    assert request(v.url, "/sitemaps/articles-1.xml").cache == "MISS"  # its lastmod was purged
 
     for path, body in unrelated.items():
         reply = request(v.url, path)
