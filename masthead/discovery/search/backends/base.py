@@ -16,6 +16,7 @@ first is the natural order for the rest of a magazine's results.
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -73,25 +74,30 @@ class Plan:
     terms: dict = field(default_factory=dict)
 
 
-class Backend:
+class Backend(abc.ABC):
     """Reads go through a Plan; writes need nothing: the database indexes SearchEntry itself."""
 
+    @abc.abstractmethod
     def plan(self, query: ParsedQuery, filters: Filters) -> Plan | None:
         """None when nothing in the query can match (e.g. only stop words on PostgreSQL)."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def strong(self, plan: Plan) -> list[tuple[int, float]]:
         """(id, score) of the newest STRONG_CAP strong matches; a higher score is better."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def rest(self, plan: Plan, *, exclude: list[int], offset: int, limit: int) -> list[int]:
         """Ids of all matches but `exclude`, newest first."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def count(self, plan: Plan, *, cap: int) -> int:
         """How many entries match, counting no further than `cap`."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def rows(self, plan: Plan, hits: list[Hit]) -> list[dict]:
         """Display fields of the entries hit, in that order, with `headline_marked`,
         `dek_marked` and `snippet_marked` (plain text with MARK_START/MARK_END around the
@@ -100,7 +106,7 @@ class Backend:
         Only other matches get a body snippet: a strong match's words are in its short fields,
         so its dek (or the start of its body) makes the summary, and its postings in the body
         index are never read: the costliest part of highlighting at 100,000 articles."""
-        raise NotImplementedError
+        ...
 
     def ranked(self, plan: Plan, *, start: int, count: int, cap: int) -> Ranking:
         """The hits at positions [start, start + count) of the result order (see module doc),
@@ -121,7 +127,7 @@ class Backend:
         """Ids of the ranked strong matches, best first (newest first among equals)."""
         return [i for i, _ in sorted(self.strong(plan), key=lambda r: (-r[1], -r[0]))]
 
-    def optimize(self) -> None:
+    def optimize(self) -> None:  # noqa: B027 - optional: a backend with nothing to do skips it
         """After a bulk rebuild: merge segments, refresh statistics."""
 
 
