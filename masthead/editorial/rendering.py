@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from wagtail.rich_text import expand_db_html
 
 from masthead.core.images import CARD_SIZES, CARD_WIDTHS, picture_html, square_html
+from masthead.security.sanitize import embed_allowed, rich_text_html
 
 FOOTNOTE_REF = re.compile(r"\[\^(\d{1,3})\]")
 CARD_MORE_PARAGRAPHS = 3
@@ -46,7 +47,7 @@ def render_body(stream) -> RenderedBody:
     for block in stream:
         kind, value = block.block_type, block.value
         if kind == "paragraph":
-            html = expand_db_html(value.source)
+            html = rich_text_html(expand_db_html(value.source))
             words += len(strip_tags(html).split())
             paragraphs.append(_without_footnote_refs(html))
             parts.append(_footnote_refs(html))
@@ -70,7 +71,7 @@ def render_body(stream) -> RenderedBody:
         elif kind == "embed":
             parts.append(embed_html(value))
         elif kind == "footnote":
-            notes.append(expand_db_html(value["note"].source))
+            notes.append(rich_text_html(expand_db_html(value["note"].source)))
     if notes:
         items = "".join(
             f'<li id="fn-{i}">{_strip_outer_p(note)} '
@@ -104,9 +105,13 @@ def figure_html(value) -> str:
 
 
 def embed_html(value) -> str:
-    """An embed as a plain outbound link. Fetching provider HTML would mean a server-side
-    request to a third party at publish; the allow-listed rich embed comes with the security work."""
-    url = getattr(value, "url", None) or str(value)
+    """An embed from an allowed provider (EMBED_PROVIDERS), as a plain outbound link; anything
+    else renders nothing. Fetching the provider's HTML would be a server-side request at
+    publish and third-party script on a reader's page: neither happens."""
+    # EmbedValue.url, never str(EmbedValue): that renders the embed, fetching it.
+    url = (value.url if hasattr(value, "url") else str(value or "")).strip()
+    if not url or not embed_allowed(url):
+        return ""
     return format_html(
         '<p class="embed"><a href="{}" rel="noopener nofollow">{}</a></p>', url, url
     )

@@ -4,9 +4,12 @@ Every variable is declared once, here, with a safe one-machine default. docs/con
 lists them. An integration turns on when its variable is present; nothing sniffs sys.argv.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from wagtail.embeds import oembed_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PACKAGE_DIR = BASE_DIR / "masthead"
@@ -54,6 +57,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 
 INSTALLED_APPS = [
+    "masthead.security",
     "masthead.core",
     "masthead.editorial",
     "masthead.briefs",
@@ -76,6 +80,11 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    # --- Security (docs/security.md): CSP, login lockout, two-factor authentication
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,17 +95,28 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: the caching policy of every response, and the app page cache (a hit skips
-    # everything below).
+    # everything below, and is served with the security headers it was stored with).
     "masthead.edge.middleware.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # --- Security (docs/security.md): the Content-Security-Policy (outside XFrameOptions, whose
+    # header it mirrors as frame-ancestors), Permissions-Policy and the headers of uploads.
+    "masthead.security.csp.CSPMiddleware",
+    "masthead.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # --- Security: a second factor for the admin (after authentication, before any admin view).
+    "django_otp.middleware.OTPMiddleware",
+    "masthead.security.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # --- Security: nonces for the Wagtail admin's own inline initialisers (masthead/security/csp.py).
+    "masthead.security.csp.AdminScriptNonceMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # --- Security: login lockout; django-axes asks to be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "masthead.urls"
@@ -226,7 +246,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env("SERVE_MEDIA")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "masthead.core.storage.MediaStorage"},  # whole files or none
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
@@ -267,22 +287,113 @@ VARNISH_URLS = [u.rstrip("/") for u in env.list("VARNISH_URLS", default=[]) if u
 # How often the worker looks for new tasks: purges reach the proxies within about this long.
 WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=0.25)
 
-# --- Security defaults that hold on one machine and behind TLS alike
+# --- Security (docs/security.md) ---------------------------------------------------------------
+# Headers and cookies. Everything secure-only turns on when SITE_URL is https://.
+_HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # the Wagtail admin reads its token from the page, not the cookie
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Powerful browser features no page of the magazine uses (masthead.security.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "usb=(), xr-spatial-tracking=()"
+)
 # Proxies in front of the app that append to X-Forwarded-For (nginx + Varnish in deploy/: 2).
 # The reader's IP (rate limits, lockouts, consent log) is read that many entries from the right.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
-if env("SECURE_PROXY"):
+SECURE_PROXY = env("SECURE_PROXY")  # behind a TLS proxy: trust X-Forwarded-Proto
+if SECURE_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-if SITE_URL.startswith("https://"):
+if _HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+    # Behind the TLS proxy the app can tell http from https (SECURE_PROXY); the health check
+    # stays reachable over plain http for the proxy's probes.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_PROXY)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Preloading is a one-way commitment for a whole registrable domain, not the magazine's to make
+# by default: HSTS_PRELOAD=true opts in (and then the check applies again).
+SILENCED_SYSTEM_CHECKS = [] if env.bool("HSTS_PRELOAD", default=False) else ["security.W021"]
+
+# Content-Security-Policy (django-csp 4). Reader pages are cached whole (Varnish and the app
+# page cache), so their policy is the same for every request: no nonce, no inline script or
+# style, scripts from this site only. A nonce ('nonce-…') appears only in responses that asked
+# for one: the Wagtail admin, whose own initialisers get it (masthead/security/csp.py, which
+# also adds what the admin needs: inline styles, data:/blob: images, same-site frames).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [STATIC_URL],  # scripts and stylesheets need no policy of their own
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if _HTTPS:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+
+# Admin login: lockout per account and per address (django-axes). The address is the reader's
+# IP as everything else sees it (masthead.core.clientip: TRUSTED_PROXY_HOPS from the right of
+# X-Forwarded-For, else REMOTE_ADDR).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks: account or address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "masthead.security.clientip.lockout_address"
+AXES_LOCKOUT_CALLABLE = "masthead.security.views.lockout"  # a clear page, status 429
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_ENABLE_ADMIN = False  # Django's admin is not mounted; lockouts show in the logs
+AXES_SENSITIVE_PARAMETERS = []  # logs name the account and address: what an incident needs
+
+# Two-factor authentication (TOTP, django-otp) for the admin: administrators (superusers) must
+# enrol at /admin/2fa/setup/ before they can use the admin; other staff may. On by default
+# when the site is served over https; a local http install (make demo) leaves it optional.
+REQUIRE_2FA_FOR_ADMINS = env.bool("REQUIRE_2FA_FOR_ADMINS", default=_HTTPS)
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+
+# Uploads: images by content and size (Wagtail checks both), no SVG; documents always download.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+# Uploaded images are stored without EXIF/GPS, XMP or IPTC (masthead/security/uploads.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "masthead.security.uploads.ImageForm"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"  # through the app, so private collections stay private
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []  # every document is an attachment, never shown inline
+
+# Embeds: only these oEmbed providers (names from wagtail.embeds.oembed_providers). Any other
+# URL is refused without a request, so an editor cannot make the server fetch an address.
+EMBED_PROVIDERS = env.list("EMBED_PROVIDERS", default=["youtube", "vimeo"])
+WAGTAILEMBEDS_FINDERS = [
+    {
+        "class": "wagtail.embeds.finders.oembed",
+        "providers": [getattr(oembed_providers, name) for name in EMBED_PROVIDERS],
+    }
+]
+# The admin calls no third party from the browser: no update check, no Gravatar.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# --- end of Security ---------------------------------------------------------------------------
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 LOGGING = {
