@@ -13,6 +13,9 @@ class BriefViewSet(SnippetViewSet):
     list_display = ["headline", "section", "live", "first_published_at"]
     list_filter = ["section", "live"]
     search_fields = ["headline"]
+    # Search the listing with the database, not Wagtail's index: the SQLite index cannot limit a
+    # search to one field, filter it by section or sort it by date (each was a 500).
+    search_backend_name = None
     ordering = ["-first_published_at"]
 
 

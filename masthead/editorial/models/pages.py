@@ -22,6 +22,7 @@ from wagtail.search import index
 
 from masthead.core.blocks import ArticleBodyBlock
 from masthead.core.text import clean_text
+from masthead.editorial.permissions import DeskPermissionTester, section_refused
 
 
 class HomePage(Page):
@@ -52,6 +53,10 @@ class ArticleIndexPage(Page):
     parent_page_types = ["editorial.HomePage"]
     max_count = 1
 
+    def permissions_for_user(self, user):
+        # Section desks hold their permissions here, but they are meant for articles only.
+        return DeskPermissionTester(user, self)
+
     def serve(self, request, *args, **kwargs):
         from masthead.editorial.views import archive
 
@@ -75,6 +80,13 @@ class ArticlePageForm(WagtailAdminPageForm):
             self.add_error(None, "An author appears twice in the byline; remove one.")
             return False
         return valid
+
+    def clean(self):
+        cleaned = super().clean()
+        refused = section_refused(self.for_user, cleaned.get("section"))
+        if refused:
+            self.add_error("section", refused)
+        return cleaned
 
     def _author_ids(self) -> list[int]:
         authors = self.formsets.get("authors")
@@ -203,6 +215,10 @@ class ArticlePage(Page):
 
     def serve_preview(self, request, mode_name):
         return self.serve(request)
+
+    def permissions_for_user(self, user):
+        # Section desks: editors whose permissions count only in their own sections.
+        return DeskPermissionTester(user, self)
 
     def first_published_or_now(self):
         return self.first_published_at or timezone.now()
