@@ -9,7 +9,7 @@ from masthead.core import views as core_views
 from masthead.editorial import views as editorial_views
 
 handler404 = "masthead.core.views.page_not_found"
-handler500 = "masthead.core.views.server_error"
+handler500 = "masthead.core.outages.server_error"  # 503 when the database or disk is down
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

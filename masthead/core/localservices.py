@@ -99,12 +99,13 @@ def postgres_bindir() -> Path | None:
 
 
 def start_postgres(*, dbname: str = "masthead", fsync: bool = False,
-                   datadir: Path | str | None = None) -> Server:
+                   datadir: Path | str | None = None, port: int | None = None) -> Server:
     """initdb a fresh cluster and start `postgres` on a free loopback port (trust auth).
 
     With `datadir`, the cluster lives there instead of in the temporary directory: initdb'd on
     first use, reused (database kept) afterwards and left in place by stop(), so a benchmark can
-    seed it once."""
+    seed it once. With `port` too, a stopped server starts again where clients expect it (a
+    restart under traffic, tests/faults/test_postgres_restart.py)."""
     bindir = postgres_bindir()
     if bindir is None:
         raise Unavailable("PostgreSQL is not installed (apt-get install postgresql)")
@@ -124,7 +125,7 @@ def start_postgres(*, dbname: str = "masthead", fsync: bool = False,
              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-    port = free_port()
+    port = port or free_port()
     options = ["-c", "listen_addresses=127.0.0.1", "-p", str(port), "-k", str(workdir),
                "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
     if not fsync:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import F, Q
 
 from masthead.core import images
 from masthead.edge import keys as cache_keys
@@ -156,6 +157,40 @@ def article_record_remove(*, page_id: int) -> None:
         deleted, _ = PublishedArticle.objects.filter(page_id=page_id).delete()
         if deleted:
             invalidate(_changed_keys(page_id, before, None))
+
+
+def article_records_repair() -> list[int]:
+    """Bring records back in step with what is live after a crash; the page ids repaired.
+
+    Wagtail commits a publish (the page's new live revision) and only then sends
+    `page_published`, whose receiver writes the record in a transaction of its own; unpublishing
+    is the same. A process killed, or a database lost, between the two leaves a live page with
+    no record or one older than the publish (`rendered_at` before `last_published_at`), or a
+    record of a page that is no longer live. The worker's clock calls this now and then;
+    repairing twice, or alongside the publish itself, is harmless.
+    """
+    stale = list(
+        ArticlePage.objects.filter(live=True)
+        .filter(Q(record__isnull=True) | Q(record__rendered_at__lt=F("last_published_at")))
+        .values_list("pk", flat=True)
+    )
+    orphaned = list(
+        PublishedArticle.objects.filter(page__live=False).values_list("page_id", flat=True)
+    )
+    repairs = [(pk, article_record_publish) for pk in stale]
+    repairs += [(pk, article_record_remove) for pk in orphaned]
+    repaired = []
+    for page_id, repair in repairs:
+        try:
+            repair(page_id=page_id)
+        except Exception:  # one page that cannot be rendered must not hold up the others
+            logger.exception("could not repair the record of page %s", page_id)
+        else:
+            repaired.append(page_id)
+    if repaired:
+        logger.warning("repaired the records of pages %s (left out of step by a crash)",
+                       repaired)
+    return repaired
 
 
 def articles_rerender(*, page_ids: Iterable[int]) -> int:

@@ -1,6 +1,8 @@
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from masthead.editorial import conflicts
 from masthead.editorial.models import Author, Kind, Section
 
 
@@ -10,6 +12,8 @@ class AuthorViewSet(SnippetViewSet):
     list_display = ["name", "role", "title"]
     list_filter = ["role"]
     search_fields = ["name"]
+    # Search with the database: Wagtail's index cannot filter a search by role (a 500).
+    search_backend_name = None
 
 
 class SectionViewSet(SnippetViewSet):
@@ -33,3 +37,7 @@ class NewsroomGroup(SnippetViewSetGroup):
 
 
 register_snippet(NewsroomGroup)
+
+# Two editors saving the same page: the second is told (masthead/editorial/conflicts.py).
+hooks.register("before_edit_page", conflicts.note_newer_revision)
+hooks.register("after_edit_page", conflicts.warn_if_overwrote)

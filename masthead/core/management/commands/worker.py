@@ -9,18 +9,28 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from masthead.editorial.services import article_records_repair
 from masthead.newsletter import clock as newsletter_clock
 
 logger = logging.getLogger("masthead.worker")
+# How often the clock looks for article records a crash left out of step (first on its first tick).
+REPAIR_EVERY = 60.0
 
 
 def clock(interval: float, stop: threading.Event) -> None:
     """Every `interval` seconds: publish and expire what editors scheduled."""
+    next_repair = 0.0
     while not stop.wait(interval):
         try:
             call_command("publish_scheduled", verbosity=0)
         except Exception:  # keep the clock alive; the error is logged with its traceback
             logger.exception("scheduled publishing failed")
+        if time.monotonic() >= next_repair:
+            next_repair = time.monotonic() + REPAIR_EVERY
+            try:
+                article_records_repair()
+            except Exception:
+                logger.exception("repairing article records failed")
         try:
             newsletter_clock.tick()  # draft, start scheduled and recover round-up sends
         except Exception:
@@ -40,6 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, interval, once, **options):
         if once:
             call_command("publish_scheduled", verbosity=0)
+            article_records_repair()
             if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
                 call_command("db_worker", batch=True, verbosity=0, startup_delay=False)
             return
