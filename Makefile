@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: demo prod-demo test venv test-deps prod-deps lint bench clean
+.PHONY: demo prod-demo test venv test-deps prod-deps lint bench load audit clean
 
 $(BIN)/masthead: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ test-deps: venv prod-deps
 	fi
 
 lint: venv
-	$(BIN)/ruff check masthead tests bench
+	$(BIN)/ruff check masthead tests bench load audit
 
 test: test-deps lint
 	$(BIN)/masthead makemigrations --check --dry-run -v0 --settings=masthead.test_settings
@@ -62,6 +62,24 @@ prod-demo: venv prod-deps
 BENCH_ARGS ?= --articles 1000
 bench: venv prod-deps
 	$(BIN)/python bench/stack.py $(BENCH_ARGS)
+
+# A bounded load test of the production profile on loopback (not part of `make test`): PostgreSQL,
+# Redis, the app, the worker and Varnish, demo magazine + 2,000 seeded articles, then locust
+# (readers, searchers, sign-ups) for 10 minutes; fails on any 5xx or a p95 of 500 ms or more.
+# LOAD_ARGS="--duration 60s" for a quick run (docs/audit.md).
+LOAD_ARGS ?=
+load: venv prod-deps
+	$(BIN)/pip install --quiet -c constraints.txt -r load/requirements.txt
+	$(BIN)/python load/run.py $(LOAD_ARGS)
+
+# bandit, `check --deploy` with a production environment, the security headers of every kind of
+# page, and a bounded wapiti scan of a local instance; reports in audit/results/ (docs/audit.md).
+AUDIT_ARGS ?=
+audit: venv prod-deps
+	@[ -x /usr/bin/wapiti ] || { echo "Installing from Debian's packages: wapiti"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti >/dev/null; }
+	$(BIN)/pip install --quiet -c constraints.txt -r audit/requirements.txt
+	$(BIN)/python audit/run.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) var
