@@ -286,6 +286,10 @@ PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=86400)
 VARNISH_URLS = [u.rstrip("/") for u in env.list("VARNISH_URLS", default=[]) if u.strip()]
 # How often the worker looks for new tasks: purges reach the proxies within about this long.
 WORKER_POLL_INTERVAL = env.float("WORKER_POLL_INTERVAL", default=0.25)
+# Tasks a killed worker left running go back in the queue: all of them when the (single) worker
+# starts, and any still running after TASK_STALE_SECONDS (masthead/core/taskrecovery.py).
+WORKER_REQUEUE_ON_START = env.bool("WORKER_REQUEUE_ON_START", default=True)
+TASK_STALE_SECONDS = env.int("TASK_STALE_SECONDS", default=900)
 
 # --- Security (docs/security.md) ---------------------------------------------------------------
 # Headers and cookies. Everything secure-only turns on when SITE_URL is https://.

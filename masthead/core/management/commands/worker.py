@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from masthead.core import taskrecovery
 from masthead.editorial.services import article_records_repair
 from masthead.newsletter import clock as newsletter_clock
 
@@ -31,6 +32,10 @@ def clock(interval: float, stop: threading.Event) -> None:
                 article_records_repair()
             except Exception:
                 logger.exception("repairing article records failed")
+            try:
+                taskrecovery.requeue_stale()
+            except Exception:
+                logger.exception("re-queueing stale tasks failed")
         try:
             newsletter_clock.tick()  # draft, start scheduled and recover round-up sends
         except Exception:
@@ -54,6 +59,8 @@ class Command(BaseCommand):
             if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
                 call_command("db_worker", batch=True, verbosity=0, startup_delay=False)
             return
+        if settings.WORKER_REQUEUE_ON_START:
+            taskrecovery.requeue_orphans()  # what a killed worker left running
         stop = threading.Event()
         thread = threading.Thread(target=clock, args=(interval, stop), daemon=True)
         thread.start()
