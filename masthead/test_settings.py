@@ -11,6 +11,9 @@ os.environ.setdefault("TASK_BACKEND", "immediate")
 os.environ.setdefault("EMAIL_URL", "dummymail://")
 # The app page cache is tested on purpose (tests/edge); elsewhere a test reads what it wrote.
 os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
+# Likewise the window in which a process trusts the content version it last read (tested in
+# tests/edge/test_page_cache.py): 0 reads it on every request, so query counts are exact.
+os.environ.setdefault("CONTENT_VERSION_SECONDS", "0")
 
 from masthead.settings import *  # noqa: E402,F403
 from masthead.settings import TEMPLATES  # noqa: E402

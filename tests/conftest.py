@@ -11,9 +11,18 @@ from masthead.core import versioning
 def _isolated(settings, tmp_path):
     """Each test gets its own media folder and empty process caches."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    versioning.cache.clear()
+    _forget_process_caches()
     yield
+    _forget_process_caches()
+
+
+def _forget_process_caches():
+    """A rolled-back test leaves its content version and pages behind in process memory."""
+    from masthead.edge.middleware import local_pages
+
     versioning.cache.clear()
+    versioning.forget()
+    local_pages.clear()
 
 
 @pytest.fixture

@@ -10,16 +10,23 @@
   that did not name its keys is `private, no-store` (static files and media keep their own
   long-lived headers).
 
-Public pages are also kept in the app page cache (Django's default cache: per process memory
-on one machine, Redis when CACHE_URL says so) for PAGE_CACHE_SECONDS under the current content
-version, so a hit costs the version lookup and one cache read, and no process can serve a page
-older than the content it can read.
+Public pages are also kept in the app page cache for PAGE_CACHE_SECONDS under the current content
+version (masthead.core.versioning), so no process serves a page older than the content it can
+read. Two levels: each process keeps the responses themselves, ready to send, in its own memory
+(PAGE_CACHE_LOCAL_BYTES, least recently used dropped first); behind that, when CACHE_URL names a
+shared cache (Redis), the pages every process rendered. A hit in the first level costs no query
+and no cache round trip.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 
 from masthead.core import versioning
@@ -69,11 +76,71 @@ def apply_policy(request, response) -> bool:
 
 def _cache_key(request, token: str) -> str | None:
     """The page cache key, or None for requests not worth keeping (searches, odd queries)."""
-    query = request.META.get("QUERY_STRING", "")
+    return page_key(token, request.META.get("HTTP_HOST", ""), request.path,
+                    request.META.get("QUERY_STRING", ""))
+
+
+def page_key(token: str, host: str, path: str, query: str) -> str | None:
     if query and not (query.startswith("page=") and query[5:].isdigit()):
         return None
-    host = request.META.get("HTTP_HOST", "")
-    return f"page:{token}:{host}:{request.path}?{query}"
+    return f"page:{token}:{host}:{path}?{query}"
+
+
+class LocalPages:
+    """Stored responses in this process's memory: bounded in bytes, least recently used first out.
+
+    Keys carry the content version, so an entry of an older version is never asked for again and
+    simply ages out; each entry also expires after PAGE_CACHE_SECONDS like the shared cache's.
+    """
+
+    def __init__(self):
+        self._data: OrderedDict[str, tuple[float, int, tuple]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.monotonic():
+                self._drop(key)
+                return None
+            self._data.move_to_end(key)
+            return entry[2]
+
+    def set(self, key: str, stored: tuple, seconds: int) -> None:
+        size = len(stored[2]) + sum(len(k) + len(v) for k, v in stored[1]) + len(key)
+        limit = settings.PAGE_CACHE_LOCAL_BYTES
+        if size > limit // 4:
+            return
+        with self._lock:
+            if key in self._data:
+                self._drop(key)
+            self._data[key] = (time.monotonic() + seconds, size, stored)
+            self._bytes += size
+            while self._bytes > limit:
+                self._drop(next(iter(self._data)))
+
+    def _drop(self, key: str) -> None:
+        self._bytes -= self._data.pop(key)[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+
+
+local_pages = LocalPages()
+
+
+def _shared():
+    """The second level: Django's default cache, unless it is per-process memory too (then the
+    first level is the whole page cache, and pages are not kept twice)."""
+    backend = caches["default"]
+    if settings.PAGE_CACHE_LOCAL_BYTES and isinstance(backend, LocMemCache):
+        return None
+    return backend
 
 
 class EdgeMiddleware:
@@ -86,26 +153,34 @@ class EdgeMiddleware:
                 and _anonymous(request) and not _own_headers(request.path)):
             key = _cache_key(request, versioning.current())
             if key is not None:
-                hit = cache.get(key)
+                hit = local_pages.get(key) if settings.PAGE_CACHE_LOCAL_BYTES else None
+                if hit is None and (shared := _shared()) is not None:
+                    hit = shared.get(key)
+                    if hit is not None and settings.PAGE_CACHE_LOCAL_BYTES:
+                        local_pages.set(key, hit, settings.PAGE_CACHE_SECONDS)
                 if hit is not None:
                     return _response_from(hit)
         response = self.get_response(request)
         if apply_policy(request, response) and key is not None and request.method == "GET" \
                 and not response.streaming:
             response[HIT_HEADER] = "miss"
-            cache.set(key, _stored(response), settings.PAGE_CACHE_SECONDS)
+            stored = _stored(response)
+            if settings.PAGE_CACHE_LOCAL_BYTES:
+                local_pages.set(key, stored, settings.PAGE_CACHE_SECONDS)
+            if (shared := _shared()) is not None:
+                shared.set(key, stored, settings.PAGE_CACHE_SECONDS)
         return response
 
 
 def _stored(response) -> tuple:
-    headers = [(k, v) for k, v in response.items() if k != HIT_HEADER]
+    headers = tuple((k, v) for k, v in response.items() if k != HIT_HEADER)
     return response.status_code, headers, response.content
 
 
 def _response_from(stored: tuple) -> HttpResponse:
     status, headers, content = stored
     response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
-    response[HIT_HEADER] = "hit"
+    # The headers were checked when the page was first answered: set them without doing it again.
+    response.headers._store = {name.lower(): (name, value) for name, value in headers}
+    response.headers._store["x-masthead-cache"] = (HIT_HEADER, "hit")
     return response

@@ -64,7 +64,8 @@ def _flush() -> None:
     if keys:
         from masthead.edge import tasks
 
-        tasks.purge_keys.enqueue(keys)
+        # Not before every process has read the new content version (masthead.core.versioning).
+        tasks.purge_keys.enqueue(keys, time.time() + settings.CONTENT_VERSION_SECONDS + 0.02)
 
 
 def purge(keys: list[str], *, attempts: int = 5, timeout: float = 2.0) -> int:

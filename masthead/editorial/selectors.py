@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from taggit.models import Tag
 
 from masthead.core import versioning
+from masthead.core.sql import prepared_cursor
 from masthead.editorial.models import (
     Author,
     Kind,
@@ -87,7 +88,7 @@ def article_by_slug(slug: str) -> dict | None:
     article page's time). Values are converted as the ORM would (JSON, aware datetimes).
     """
     sql, fields = _article_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [slug])
         row = cursor.fetchone()
     if row is None:
@@ -271,7 +272,7 @@ def _listing(name: str, key: int | None, number: int, size: int, token: str | No
     else:
         params += [size + 1, (number - 1) * size]
     _, fields = _card_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_listing_sql(name, seek=anchor is not None), params)
         raw = cursor.fetchall()
     if token and number > 1 and anchor is None and raw:

@@ -166,7 +166,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Off by default: a check is a `SELECT 1` round trip before every request's first query. A
+    # connection the server dropped (a restart) fails one request with a 503 instead, and Django
+    # closes it at the end of that request (masthead/core/outages.py); the next one reconnects.
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("DB_CONN_HEALTH_CHECKS", default=False))
+    # The reader pages' hottest queries are prepared once per connection after this many runs
+    # (masthead/core/sql.py); empty turns it off (PgBouncer in transaction mode).
+    _prepare = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", int(_prepare) if _prepare else None)
 # Persistent connections, on SQLite too: opening one runs the PRAGMAs above and makes SQLite
 # parse the schema, 2–3 ms of CPU that would otherwise be paid by every request.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=600))
@@ -279,6 +288,11 @@ FEED_ITEMS = env.int("FEED_ITEMS", default=20)  # items in every RSS, Atom and J
 # The app page cache: public reader pages kept this many seconds in the default cache (memory
 # per process, or Redis with CACHE_URL), valid for one content version; 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Rendered pages each process keeps in its own memory in front of that cache (bytes; 0: none).
+PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
+# How long a process trusts the content version it last read (masthead/core/versioning.py): a
+# request in between reads no version from the database. Purges wait this long after a commit.
+CONTENT_VERSION_SECONDS = env.float("CONTENT_VERSION_SECONDS", default=0.25)
 BROWSER_CACHE_SECONDS = env.int("BROWSER_CACHE_SECONDS", default=60)  # max-age of reader pages
 # s-maxage: how long a caching proxy may keep a page; changes purge it sooner, exactly.
 PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=86400)
