@@ -85,7 +85,10 @@ def bump() -> None:
     # Now for this transaction's own reads; again at commit, in case another thread of this
     # process read the old token in between and holds it.
     forget()
-    transaction.on_commit(forget)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+            func is forget for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(forget)
 
 
 class VersionedCache:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
+from django.template import engines
+from markupsafe import Markup
 from taggit.models import Tag
 from wagtail.views import serve as wagtail_serve
 
@@ -37,7 +39,7 @@ def article(request, slug: str):
     if record is None:
         raise Http404("No such article")
     related = selectors.related(token, record)
-    return _render_article(request, token, record, related)
+    return _render_article(request, token, record, related, published=True)
 
 
 def article_from_page(request, page):
@@ -51,10 +53,24 @@ def article_from_page(request, page):
     return response
 
 
-def _render_article(request, token: str, record: dict, related: list[dict]):
+def _render_article(request, token: str, record: dict, related: list[dict], *,
+                    published: bool = False):
     ctx = chrome(token)
     section = ctx["sections_by_id"].get(record["section_id"])
     site = metadata.site_identity(token, ctx["magazine"])  # cached: no query when warm
+
+    def head_and_share():
+        return _head_and_share_html(
+            metadata.article_meta(record, section=section, site=site),
+            share.article_links(path=record["url"], url=site["url"] + record["url"],
+                                title=record["social_headline"] or record["headline"]))
+
+    # A published article's metadata and share bar follow from its record and the site, so they
+    # are rendered once per content version (like its related stories); a preview's every time,
+    # from the unsaved page.
+    meta_html, share_html = (
+        versioning.cached(("article-head", record["page_id"]), head_and_share, token=token)
+        if published else head_and_share())
     context = {
         **ctx,
         "article": record,
@@ -63,11 +79,8 @@ def _render_article(request, token: str, record: dict, related: list[dict]):
         "related": related,
         "related_html": stories_html(token, related, ctx["sections_by_id"]),
         "page_title": record["headline"],
-        "meta": metadata.article_meta(record, section=section, site=site),
-        "share_links": share.article_links(
-            path=record["url"], url=site["url"] + record["url"],
-            title=record["social_headline"] or record["headline"],
-        ),
+        "meta_html": meta_html,
+        "share_html": share_html,
     }
     keys = [f"article-{record['page_id']}"] + card_keys(related) + chrome_keys(ctx)
     keys += [f"author-{a['id']}" for a in record["authors"]]
@@ -76,6 +89,13 @@ def _render_article(request, token: str, record: dict, related: list[dict]):
     keys += [f"section-{record['section_id']}"] + [f"tag-{t['id']}" for t in record["tags"]
                                                    if "id" in t]
     return render_page(request, "editorial/article.html", context, keys=keys)
+
+
+def _head_and_share_html(meta: dict, share_links: list) -> tuple[Markup, Markup]:
+    env = engines["jinja2"].env
+    return (Markup(env.get_template("components/metadata.html").render(meta=meta)),
+            Markup(env.get_template("components/share.html").render(
+                meta=meta, share_links=share_links)))
 
 
 def home(request):
