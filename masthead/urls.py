@@ -7,12 +7,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from masthead.briefs import views as briefs_views
 from masthead.core import views as core_views
 from masthead.editorial import views as editorial_views
+from masthead.security import views as security_views
 
 handler404 = "masthead.core.views.page_not_found"
 handler500 = "masthead.core.outages.server_error"  # 503 when the database or disk is down
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("csp-report/", security_views.csp_report, name="csp-report"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", editorial_views.home, name="home"),

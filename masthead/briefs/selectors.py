@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from masthead.briefs import rendering
 from masthead.briefs.models import Brief
 from masthead.core import versioning
 
@@ -20,8 +21,12 @@ def newest_briefs(token: str, *, count: int = SIDEBAR_COUNT) -> list[dict]:
 
 
 def briefs_page(number: int, size: int) -> tuple[list[dict], bool]:
+    """One page of the stream; each row's `body_html` is its body made safe for readers."""
     start = (number - 1) * size
     rows = list(
         Brief.objects.live().newest_first().values(*BRIEF_FIELDS)[start : start + size + 1]
     )
-    return rows[:size], len(rows) > size
+    page = rows[:size]
+    for row, html in zip(page, rendering.bodies_html([r["body"] for r in page]), strict=True):
+        row["body_html"] = html
+    return page, len(rows) > size

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import strip_tags
-from wagtail.rich_text import expand_db_html
 
 from masthead.briefs.models import Brief
+from masthead.briefs.rendering import body_html as brief_body_html
 from masthead.editorial.models import Kind, PublishedArticle
 from masthead.newsletter.models import Delivery, Issue, IssueItem
 
@@ -59,7 +59,7 @@ def _article_entry(record: dict, kind_name: str) -> dict:
 
 
 def _brief_entry(brief: dict) -> dict:
-    body_html = absolute_links(expand_db_html(brief["body"]))
+    body_html = absolute_links(brief_body_html(brief["body"]))  # cleaned (briefs/rendering.py)
     return {
         "type": "brief",
         "headline": brief["headline"],

@@ -15,6 +15,7 @@ with nothing but JSON data as arguments. Any other inline script gets no nonce a
 refuses to run it: a script injected into an admin page is not blessed along with Wagtail's.
 The admin also needs inline styles (its widgets and jQuery plugins set them), data:/blob:
 images (upload previews) and same-site frames (the live preview): added for /admin/ only.
+Browsers report what the policy refuses to /csp-report/ (`csp_reports`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from functools import lru_cache
 from csp.constants import HEADER, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import reverse
 
 log = logging.getLogger(__name__)
@@ -76,16 +79,68 @@ class CSPMiddleware(BaseCSPMiddleware):
         return parts
 
     def process_response(self, request, response):
+        key = self._fixed_key(request, response)
+        if key is not None and key in _FIXED:
+            for name, value in _FIXED[key]:
+                response[name] = value
+            self._seal_nonce(request)
+            return response
+        before = {name for name, _ in response.items()}
         response = super().process_response(request, response)
         if HEADER in response:
             response[HEADER] = _ordered(response[HEADER])
+            # Where `report-to csp` sends reports (masthead/security/csp_reports.py).
+            response["Reporting-Endpoints"] = f'csp="{_report_uri()}"'
+        if key is not None:
+            _FIXED[key] = tuple((name, value) for name, value in response.items()
+                                if name not in before)
         return response
+
+    @staticmethod
+    def _fixed_key(request, response):
+        """What the headers of a response without a nonce or a per-view policy depend on (they
+        are then computed once per process, not per response: reader pages are all alike), or
+        None where they must be computed (the admin, nonces, per-view policies, debug pages)."""
+        if (getattr(request, "_csp_nonce", None) is not None or is_admin(request)
+                or any(hasattr(response, name) for name in _PER_RESPONSE)
+                or (settings.DEBUG and response.status_code in (404, 500))
+                or HEADER in response):
+            return None
+        match = getattr(request, "resolver_match", None)
+        prefixes = (settings.CONTENT_SECURITY_POLICY or {}).get("EXCLUDE_URL_PREFIXES") or ()
+        return (response.get("X-Frame-Options", "").upper() == "SAMEORIGIN",
+                match is not None and match.url_name in HANDOFF_VIEWS,
+                bool(prefixes) and request.path_info.startswith(tuple(prefixes)))
+
+    def _seal_nonce(self, request):
+        """As django-csp does once the header is written: a nonce asked for later is an error."""
+        from csp.middleware import CheckableLazyObject
+
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+
+
+# Headers of responses whose policy is fixed, by _fixed_key (cleared when settings change).
+_FIXED: dict[tuple, tuple] = {}
+_PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt",
+                 "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro")
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs):
+    _FIXED.clear()
+    _directive_order.cache_clear()
+    _report_uri.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def _directive_order() -> dict[str, int]:
     names = list(settings.CONTENT_SECURITY_POLICY.get("DIRECTIVES", {}))
     return {name: i for i, name in enumerate(names)}
+
+
+@lru_cache(maxsize=1)
+def _report_uri() -> str:
+    return settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"][0]
 
 
 def _ordered(policy: str) -> str:

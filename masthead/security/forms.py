@@ -19,3 +19,16 @@ class CodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError("Type the digits your app shows.")
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the recovery codes saved when two-factor authentication was turned on."""
+
+    code = forms.CharField(
+        label="Recovery code",
+        max_length=40,
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
+            "autofocus": True,
+        }),
+    )

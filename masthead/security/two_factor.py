@@ -5,7 +5,8 @@ After the password, a user who has an authenticator app enrolled types its curre
 Administrators (superusers) must enrol one before they can use the admin when
 REQUIRE_2FA_FOR_ADMINS is on: every admin page sends them to /admin/2fa/setup/ until they
 have. Other staff may enrol (account menu → Two-factor authentication); once they have, they
-are asked for a code at every sign-in too.
+are asked for a code at every sign-in too. Enrolling also makes one-time recovery codes
+(`masthead.security.recovery`), accepted at the same step when the phone is out of reach.
 
 The services here are what the views and the `reset_2fa` command call.
 """
@@ -20,7 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from masthead.security import recovery
 from masthead.security.csp import admin_prefix
+from masthead.security.models import RecoveryCode
 
 DEVICE_NAME = "Authenticator app"
 
@@ -39,17 +42,19 @@ def enrolment_device(*, user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
 
-def device_confirm(*, request, device: TOTPDevice, token: str) -> bool:
-    """Confirm `device` with a code from the app; it becomes the user's only device and this
-    session counts as verified. False if the code is wrong (or tried too often)."""
+def device_confirm(*, request, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm `device` with a code from the app; it becomes the user's only device, this
+    session counts as verified, and the user gets a new set of recovery codes, returned to be
+    shown once. None if the code is wrong (or tried too often)."""
     if not device.verify_token(token.strip()):
-        return False
+        return None
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        codes = recovery.codes_issue(user=device.user)
     otp_login(request, device)
-    return True
+    return codes
 
 
 def session_verify(*, request, token: str) -> bool:
@@ -62,8 +67,11 @@ def session_verify(*, request, token: str) -> bool:
 
 
 def devices_reset(*, user) -> int:
-    """Remove the user's devices (a lost phone): they enrol again at their next sign-in."""
-    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    """Remove the user's devices and recovery codes (a lost phone): they enrol again, and get
+    new codes, at their next sign-in. Returns how many devices were removed."""
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
     return deleted
 
 

@@ -13,6 +13,8 @@ has checked the file's format, size and pixel count:
 * Anything unreadable in those is re-encoded by Pillow without metadata.
 
 Images created by code (the demo, imports) do not pass through the form; they are made here.
+Files stored before this existed are cleaned by `masthead strip_image_metadata`
+(`masthead.security.stored_images`).
 """
 
 from __future__ import annotations
@@ -50,19 +52,31 @@ class ImageForm(BaseImageForm):
         return cleaned
 
 
-def without_metadata(data: bytes) -> bytes:
+def image_kind(data: bytes) -> str | None:
+    """"jpeg", "png" or "webp": the formats whose metadata is cut here; None for the others."""
+    if data[:2] == b"\xff\xd8":
+        return "jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def without_metadata(data: bytes, *, reencode: bool = True) -> bytes:
     """`data` (an image file) without EXIF, XMP, IPTC or text metadata; see the module doc.
-    OSError if it is not an image Pillow can read either."""
+    OSError if it is not an image Pillow can read either. With `reencode=False`, a file whose
+    structure cannot be walked raises ValueError instead of being re-encoded (which would
+    change its pixels)."""
+    strip = {"jpeg": _jpeg, "png": _png, "webp": _webp}.get(image_kind(data))
+    if strip is None:
+        return data  # GIF, AVIF: kept as uploaded (docs/security.md)
     try:
-        if data[:2] == b"\xff\xd8":
-            return _jpeg(data)
-        if data[:8] == b"\x89PNG\r\n\x1a\n":
-            return _png(data)
-        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return _webp(data)
-    except (ValueError, struct.error, IndexError):
+        return strip(data)
+    except (ValueError, struct.error, IndexError) as exc:
+        if not reencode:
+            raise ValueError(f"cannot walk this {image_kind(data)} file") from exc
         return _reencoded(data)
-    return data  # GIF, AVIF: kept as uploaded (docs/security.md)
 
 
 def _jpeg(data: bytes) -> bytes:

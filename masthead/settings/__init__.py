@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # --- Security: nonces for the Wagtail admin's own inline initialisers (masthead/security/csp.py).
     "masthead.security.csp.AdminScriptNonceMiddleware",
+    # --- Security: clear answers to malformed admin requests, capped admin searches (issue 6).
+    "masthead.security.admin_guards.AdminGuardMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # --- Security: login lockout; django-axes asks to be last.
     "axes.middleware.AxesMiddleware",
@@ -366,8 +368,14 @@ CONTENT_SECURITY_POLICY = {
 }
 if _HTTPS:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
-if env.str("CSP_REPORT_URI", default=""):
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+# Browsers report what the policy refused to /csp-report/, which logs it (masthead.security.
+# csp_reports), unless CSP_REPORT_URI names another collector. `report-to` names the endpoint of
+# the Reporting-Endpoints header the CSP middleware sends; browsers with the Reporting API use it.
+# (Not a setting of its own: django-csp 4 refuses its old `CSP_REPORT_URI` setting.)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [
+    env.str("CSP_REPORT_URI", default="") or "/csp-report/"]
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-to"] = "csp"
+CSP_REPORT_RATE_PER_IP = env.str("CSP_REPORT_RATE_PER_IP", default="60/m")  # reports logged
 
 # Admin login: lockout per account and per address (django-axes). The address is the reader's
 # IP as everything else sees it (masthead.core.clientip: TRUSTED_PROXY_HOPS from the right of

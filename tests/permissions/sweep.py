@@ -110,17 +110,21 @@ class World:
     variants: dict[str, tuple[int, int]] = field(default_factory=dict)  # (revision, page) ids
     users: dict[str, User | None] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    # Set by the matrix's module fixture, once for the five sweeps:
+    clients: dict[str, object] = field(default_factory=dict)  # a signed-in test client per role
+    plan: list[tuple] = field(default_factory=list)  # (route, sample URL, the table's rule)
+    before: dict = field(default_factory=dict)  # the database every sweep must leave as it was
 
     @classmethod
     def build(cls, users: dict[str, User | None]) -> World:
         w = cls()
         editor, contributor = users[roles.EDITOR], users[roles.CONTRIBUTOR]
-        europe = f.article("Europe story", section_slug="europe", owner=editor)
+        europe = _story("Europe story", section_slug="europe", owner=editor)
         europe.title = "Europe story, draft"
         europe.save_revision(user=editor)
-        africa = f.article("Africa story", section_slug="africa", owner=editor, tags=["Budget"])
-        own_draft = f.article("Contributor's draft", publish=False, owner=contributor)
-        in_review = f.article("In review", publish=False, owner=contributor)
+        africa = _story("Africa story", section_slug="africa", owner=editor, tags=["Budget"])
+        own_draft = _story("Contributor's draft", publish=False, owner=contributor)
+        in_review = _story("In review", publish=False, owner=contributor)
         workflow = Workflow.objects.get(name="Editorial review")
         state = workflow.start(in_review, contributor)
         task_state = state.current_task_state
@@ -138,7 +142,7 @@ class World:
         site = Site.objects.get()
         other_user = User.objects.create_user("someone", "someone@example.org", "pw")
         restriction = PageViewRestriction.objects.create(
-            page=f.article("Members only", section_slug="europe"), restriction_type="password",
+            page=_story("Members only", section_slug="europe"), restriction_type="password",
             password="secret")
         session = EditingSession.objects.create(
             user=editor, content_type=europe.content_type, object_id=str(europe.pk),
@@ -160,7 +164,8 @@ class World:
             "redirect_id": _redirect().pk, "document_id": document.pk, "doc_id": document.pk,
             "image_id": image.pk, "uploaded_file_id": upload.pk, "filter_spec": "fill-80x80",
             "name": outbox_name, "uidb64": "MQ", "token": "set-password",
-            "restriction_id": 1, "page_view_restriction_id": restriction.pk,
+            "user_id": other_user.pk, "restriction_id": 1,
+            "page_view_restriction_id": restriction.pk,
             "slug": "europe", "number": "1", "fmt": "rss", "scope": "section",
             "path": "missing.jpg",
         }
@@ -243,6 +248,18 @@ class World:
             return reverse(route.name, kwargs=kwargs)
         except NoReverseMatch:
             return None
+
+
+# Top images just wide enough for one rendition width (masthead/core/images.py skips wider
+# ones). Every preview, chooser and image screen makes its renditions again in each rolled-back
+# request, and WebP renditions of a full-size photo at four widths made previews the slowest
+# requests of the sweep; what a role may see does not depend on the picture's size.
+SAMPLE_IMAGE_SIZE = (320, 180)
+
+
+def _story(headline: str, **fields):
+    return f.article(headline, top_image=f.image(f"{headline} (picture)",
+                                                 size=SAMPLE_IMAGE_SIZE), **fields)
 
 
 def _redirect():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from wagtail.models import Page
 
 from masthead.editorial.models import Author, Section
@@ -44,7 +44,12 @@ def admin_pages() -> list[str]:
         "/admin/newsletter/round-ups/", "/admin/newsletter/round-ups/new/",
         "/admin/newsletter/subscribers/", "/admin/redirects/",
         "/admin/collections/", "/admin/2fa/setup/",
+        f"/admin/security/users/{staff_member().pk}/reset-2fa/",
     ]
+
+
+def staff_member() -> User:
+    return User.objects.create_user("writer", "writer@example.org", "pw", is_staff=True)
 
 
 MODALS = ["/admin/choose-page/", "/admin/images/chooser/", "/admin/documents/chooser/",

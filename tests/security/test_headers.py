@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 READER_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; connect-src 'self'; media-src 'self'; frame-src 'none'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "report-uri /csp-report/; report-to csp"
 )
 
 
