@@ -22,7 +22,6 @@ Prints one row per page and exits 1 if anything required is missing.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import re
 import sys
@@ -31,7 +30,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from instance import HEADERS, start  # noqa: E402
+from instance import HEADERS, app_url  # noqa: E402
 
 HTML_CHECKS = ("csp", "nosniff", "referrer", "framing", "permissions", "hsts")
 OTHER_CHECKS = ("nosniff",)
@@ -161,12 +160,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--url", help="an app already running (as audit/instance.py starts it)")
     args = p.parse_args(argv)
-    with contextlib.ExitStack() as stack:
-        base = args.url
-        if not base:
-            print("Starting a production-like app with the demo magazine…")
-            app, _ = start(stack)
-            base = app.url
+    with app_url(args.url) as base:
         problems = audit(base)
     if problems:
         print("\nHEADERS: FAIL\n  " + "\n  ".join(problems))

@@ -17,11 +17,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import string
-import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,19 +50,26 @@ def production_env(**extra: str) -> dict:
 
 def start(stack: contextlib.ExitStack, *, say=print) -> tuple[ls.Server, dict]:
     """Start PostgreSQL and the app with the demo magazine; both stop when `stack` closes."""
-    var_dir = Path(tempfile.mkdtemp(prefix="masthead-audit-"))
-    stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
-    postgres = ls.start_postgres()
-    stack.callback(postgres.stop)
-    say(f"  postgres started (pid {postgres.proc.pid}, port {postgres.port})")
-    env = production_env(VAR_DIR=str(var_dir), DATABASE_URL=postgres.url,
+    var_dir = stack.enter_context(
+        tempfile.TemporaryDirectory(prefix="masthead-audit-", ignore_cleanup_errors=True))
+    postgres = ls.started(stack, ls.start_postgres(), say=say)
+    env = production_env(VAR_DIR=var_dir, DATABASE_URL=postgres.url,
                          TASK_BACKEND="database", NEWSLETTER_RATE_PER_IP="1000000/h",
                          LOGIN_FAILURE_LIMIT="1000000")
     say("  migrating and loading the demo magazine…")
-    for command in (["migrate", "--noinput", "-v0"], ["demo"], ["search-rebuild", "-v0"]):
-        subprocess.run([sys.executable, "-m", "masthead.cli", *command], env=env, cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL)
-    app = ls.start_app(env, workers=2)
-    stack.callback(app.stop)
-    say(f"  app started (pid {app.proc.pid}, {app.url}, log {app.extra['log']})")
+    ls.load_demo(env, quiet=True)
+    app = ls.started(stack, ls.start_app(env, workers=2), say=say)
     return app, env
+
+
+@contextlib.contextmanager
+def app_url(url: str | None = None, *, say=print) -> Iterator[str]:
+    """`url` (an app already running), or else the URL of an app start() starts for the block
+    and stops, with PostgreSQL, by process id when the block ends (or on Ctrl-C or SIGTERM)."""
+    if url:
+        yield url
+        return
+    with ls.server_stack(say=say, stopping="Stopping the app and PostgreSQL…") as stack:
+        say("Starting a production-like app with the demo magazine…")
+        app, _ = start(stack, say=say)
+        yield app.url

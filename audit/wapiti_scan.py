@@ -21,7 +21,6 @@ not accept with a reason; lists the rest.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import shutil
@@ -39,7 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from instance import HEADERS, start  # noqa: E402
+from instance import HEADERS, app_url  # noqa: E402
 
 RESULTS = HERE / "results"
 ACCEPTED = HERE / "wapiti-accepted.toml"
@@ -188,12 +187,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-scan-time", type=int, default=300, help="seconds in all (300)")
     p.add_argument("--max-attack-time", type=int, default=60, help="seconds per module (60)")
     args = p.parse_args(argv)
-    with contextlib.ExitStack() as stack:
-        base = args.url
-        if not base:
-            print("Starting a production-like app with the demo magazine…")
-            app, _ = start(stack)
-            base = app.url
+    with app_url(args.url) as base:
         problems = scan(base, args)
     if problems:
         print("\nWAPITI: FAIL (high or critical, not accepted)\n  " + "\n  ".join(problems))

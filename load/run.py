@@ -33,7 +33,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -76,41 +75,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def masthead(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "masthead.cli", *args], env=env, cwd=ROOT, check=True)
-
-
 def start_stack(stack: contextlib.ExitStack, args) -> tuple[list[ls.Server], dict]:
     def started(server: ls.Server) -> ls.Server:
-        stack.callback(server.stop)
-        say(f"  {server.name} started (pid {server.proc.pid}"
-            f"{f', port {server.port}' if server.port else ''})")
-        return server
+        return ls.started(stack, server, say=say)
 
-    var_dir = Path(tempfile.mkdtemp(prefix="masthead-load-"))
-    stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
+    var_dir = stack.enter_context(
+        tempfile.TemporaryDirectory(prefix="masthead-load-", ignore_cleanup_errors=True))
     say("Starting PostgreSQL and Redis…")
     postgres = started(ls.start_postgres())
     redis = started(ls.start_redis())
     port = ls.free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
-    env.update(DJANGO_SETTINGS_MODULE="masthead.settings", VAR_DIR=str(var_dir), DEBUG="false",
+    env.update(DJANGO_SETTINGS_MODULE="masthead.settings", VAR_DIR=var_dir, DEBUG="false",
                DATABASE_URL=postgres.url, CACHE_URL=redis.url, TASK_BACKEND="database",
                SITE_URL=f"http://127.0.0.1:{port}", NEWSLETTER_RATE_PER_IP=RATE_PER_IP)
     say(f"Migrating, loading the demo magazine, seeding {args.articles} articles, indexing…")
-    masthead(env, "migrate", "--noinput", "-v0")
-    masthead(env, "demo")
-    if args.articles:
-        masthead(env, "seed", "--articles", str(args.articles))
-    masthead(env, "search-rebuild", "-v0")
+    ls.load_demo(env, articles=args.articles)
     env["VARNISH_URLS"] = f"http://127.0.0.1:{port}"
     say("Starting the app, Varnish and the worker…")
     app = started(ls.start_app(env, workers=args.workers))
@@ -190,9 +174,8 @@ def main(argv=None) -> int:
             return 2
     out = RESULTS / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGTERM, _interrupt)
     problems: list[str] = []
-    with contextlib.ExitStack() as stack:
+    with ls.server_stack(say=say, stopping="Stopping everything the load test started…") as stack:
         try:
             servers, env = start_stack(stack, args)
             by_name = {s.name: s for s in servers}
@@ -209,10 +192,6 @@ def main(argv=None) -> int:
             problems = ["interrupted"]
         except ls.Unavailable as exc:
             problems = [str(exc)]
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, signal.SIG_IGN)
-            say("Stopping everything the load test started…")
     say(f"results: {out.relative_to(ROOT)}/")
     if problems:
         say("\nLOAD TEST FAILED\n" + "\n".join(problems))

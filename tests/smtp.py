@@ -89,6 +89,7 @@ class SMTPServer:
     """Start with `start()`, stop with `stop()`; `port` and `inbox` are what tests use."""
 
     def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
         self.inbox = Inbox()
         self.controller = Controller(self.inbox, hostname=host, port=_free_port(host))
 
@@ -102,3 +103,15 @@ class SMTPServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+    def receive_email(self, settings) -> Inbox:
+        """Route Django's email here (plain SMTP, no login) for one test: `settings` is
+        pytest-django's fixture, which undoes this afterwards. The inbox, emptied."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = self.host
+        settings.EMAIL_PORT = self.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        self.inbox.clear()
+        return self.inbox

@@ -9,7 +9,8 @@ the servers run as their packages' system users (PostgreSQL refuses to run as ro
 starts PostgreSQL, runs the command with DATABASE_URL pointing at it, and stops it afterwards.
 `redis` sets CACHE_URL; `varnish` (deploy/varnish/masthead.vcl in front of the app listening on
 127.0.0.1:$VARNISH_BACKEND_PORT) sets VARNISH_URLS. start_app(), start_worker() and
-start_nginx_static() run the app server, the worker and a static-file nginx the same way.
+start_nginx_static() run the app server, the worker and a static-file nginx the same way;
+server_stack(), started() and load_demo() are what a run of several of them shares.
 """
 
 from __future__ import annotations
@@ -424,6 +425,57 @@ def start_worker(env: dict, *, timeout: float = 60.0) -> Server:
             raise RuntimeError(f"the worker did not start\n{tail}")
         time.sleep(0.1)
     return server
+
+
+# --- A run that starts several servers (load/run.py, audit/, `masthead prod-demo`) and stops
+# every one of them, by process id, however it ends.
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def server_stack(*, say=print, stopping: str | None = None) -> Iterator[contextlib.ExitStack]:
+    """An ExitStack for the servers of a run (see started()), closed however the block ends.
+
+    SIGTERM raises KeyboardInterrupt in the block, as Ctrl-C does, so that a terminated run
+    still stops what it started. While the stack closes, SIGINT and SIGTERM are ignored (and
+    stay ignored) so that the stops are not cut short; `stopping` is said first.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    with contextlib.ExitStack() as stack:
+        try:
+            yield stack
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
+            if stopping:
+                say(stopping)
+
+
+def started(stack: contextlib.ExitStack, server: Server, *, say=print) -> Server:
+    """`server`, stopped (by its process id) when `stack` closes; says where it runs."""
+    stack.callback(server.stop)
+    where = [f"pid {server.proc.pid}"]
+    if server.port:
+        where.append(f"port {server.port}")
+    if "log" in server.extra:
+        where.append(f"log {server.extra['log']}")
+    say(f"  {server.name} started ({', '.join(where)})")
+    return server
+
+
+def load_demo(env: dict, *, articles: int = 0, quiet: bool = False) -> None:
+    """Migrate the database of `env` (a whole environment, as start_app() takes), load the demo
+    magazine and `articles` more seeded articles, and build the search index. `quiet` hides
+    the commands' output (errors still show)."""
+    commands = [["migrate", "--noinput", "-v0"], ["demo"]]
+    if articles:
+        commands.append(["seed", "--articles", str(articles)])
+    commands.append(["search-rebuild", "-v0"])
+    for command in commands:
+        subprocess.run(_masthead(*command), env=env, cwd=REPO_DIR, check=True,
+                       stdout=subprocess.DEVNULL if quiet else None)
 
 
 @contextlib.contextmanager

@@ -32,15 +32,8 @@ def smtp():
 @pytest.fixture
 def inbox(smtp, settings, server_url) -> Inbox:
     """The live server runs in a thread of this process, so these overrides reach it."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
     settings.SITE_URL = server_url  # links in the email point at the live server
-    smtp.inbox.clear()
-    return smtp.inbox
+    return smtp.receive_email(settings)
 
 
 @pytest.fixture

@@ -17,17 +17,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture
-def live(django_capture_on_commit_callbacks):
-    """Make content with publishing's on-commit tasks run, as after a real commit."""
-
-    def make(factory, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return factory(*args, **kwargs)
-
-    return make
-
-
-@pytest.fixture
 def small_windows(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's windows and phrase candidates")

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
-from masthead.editorial.models import ArticlePage
 from masthead.edge.middleware import local_pages
 from masthead.edge.wsgi import PageCacheApp
+from masthead.editorial.models import ArticlePage
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -12,22 +12,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from masthead.core import localservices as ls
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -44,8 +35,8 @@ class Command(BaseCommand):
             raise CommandError("CACHE_URL=redis://... needs the redis Python client "
                                "(pip install redis)")
         _require_free(port)
-        signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C
-        with contextlib.ExitStack() as stack:
+        with ls.server_stack(say=self.stdout.write,
+                             stopping="\nStopping everything prod-demo started…") as stack:
             try:
                 servers = self._start(stack, port, workers)
                 self._report(servers, port)
@@ -54,30 +45,23 @@ class Command(BaseCommand):
                 pass
             except ls.Unavailable as exc:
                 raise CommandError(str(exc)) from exc
-            finally:
-                for sig in (signal.SIGINT, signal.SIGTERM):  # let the stops below finish
-                    signal.signal(sig, signal.SIG_IGN)
-                self.stdout.write("\nStopping everything prod-demo started…")
         self.stdout.write("Stopped.")
 
     def _start(self, stack: contextlib.ExitStack, port: int, workers: int) -> list[ls.Server]:
         def started(server: ls.Server) -> ls.Server:
-            stack.callback(server.stop)
-            self.stdout.write(f"  {server.name} started (pid {server.proc.pid})")
-            return server
+            return ls.started(stack, server, say=self.stdout.write)
 
-        var_dir = Path(tempfile.mkdtemp(prefix="masthead-prod-demo-"))
-        stack.callback(_remove, var_dir)
+        var_dir = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="masthead-prod-demo-", ignore_cleanup_errors=True))
         self.stdout.write("Starting PostgreSQL and Redis…")
         postgres = started(ls.start_postgres())
         redis = started(ls.start_redis())
         env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
-        env.update(DJANGO_SETTINGS_MODULE="masthead.settings", VAR_DIR=str(var_dir),
+        env.update(DJANGO_SETTINGS_MODULE="masthead.settings", VAR_DIR=var_dir,
                    DATABASE_URL=postgres.url, CACHE_URL=redis.url, TASK_BACKEND="database",
                    SITE_URL=f"http://127.0.0.1:{port}")
         self.stdout.write("Migrating and loading the demo magazine…")
-        for command in (["migrate", "--noinput", "-v0"], ["demo"], ["search-rebuild", "-v0"]):
-            subprocess.run([sys.executable, "-m", "masthead.cli", *command], env=env, check=True)
+        ls.load_demo(env)
         # The app and the worker purge Varnish after every change from now on.
         env["VARNISH_URLS"] = f"http://127.0.0.1:{port}"
         self.stdout.write("Starting the app, the worker and Varnish…")
@@ -123,7 +107,3 @@ def _require_free(port: int) -> None:
             s.bind(("127.0.0.1", port))
         except OSError:
             raise CommandError(f"port {port} is in use: pick another with --port") from None
-
-
-def _remove(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

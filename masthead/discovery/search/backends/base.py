@@ -17,14 +17,23 @@ first is the natural order for the rest of a magazine's results.
 from __future__ import annotations
 
 import abc
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import NamedTuple
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from masthead.discovery.search import documents
 from masthead.discovery.search.query import ParsedQuery
 
 STRONG_CAP = 200
+# The SearchEntry columns a backend's rows() query selects first, in this order, followed by the
+# marked headline, marked dek, marked snippet and lead: the tuple result_rows() reads.
+ENTRY_COLUMNS = ("id", "item_type", "item_id", "url", "byline", "section_id", "kind_id",
+                 "published_at")
 
 
 @dataclass(frozen=True)
@@ -136,3 +145,36 @@ class NoBackend(Backend):
 
     def plan(self, query, filters):
         return None
+
+
+def result_rows(hits: list[Hit], fetched: Iterable[tuple]) -> list[dict]:
+    """Backend.rows()'s answer: the rows `fetched` (ENTRY_COLUMNS, then the marked headline,
+    dek and snippet and the lead), as display fields in the order of `hits`. A hit with no
+    row fetched (an entry removed since it was ranked) is left out."""
+    by_id = {row[0]: _result_row(row) for row in fetched}
+    return [by_id[h.id] for h in hits if h.id in by_id]
+
+
+def _result_row(row: tuple) -> dict:
+    (id_, item_type, item_id, url, byline, section_id, kind_id, published_at,
+     headline, dek, snippet, lead) = row
+    # SQLite hands back the JSON byline and the timestamp as text (a naive one, in UTC);
+    # PostgreSQL a list and an aware datetime.
+    if isinstance(published_at, str):
+        published_at = parse_datetime(published_at)
+    if published_at is not None and timezone.is_naive(published_at):
+        published_at = timezone.make_aware(published_at, UTC)
+    return {
+        "id": id_,
+        "item_type": item_type,
+        "item_id": item_id,
+        "url": url,
+        "byline": json.loads(byline) if isinstance(byline, str) else byline or [],
+        "section_id": section_id,
+        "kind_id": kind_id,
+        "published_at": published_at,
+        "headline_marked": headline or "",
+        "dek_marked": dek or "",
+        "snippet_marked": snippet or "",
+        "lead": lead or "",
+    }

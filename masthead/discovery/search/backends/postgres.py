@@ -22,18 +22,19 @@ exclusions exactly without reading rows, but cannot order by date or check a phr
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 
 from masthead.discovery.search.backends.base import (
+    ENTRY_COLUMNS,
     STRONG_CAP,
     Backend,
     Filters,
     Hit,
     Plan,
     Ranking,
+    result_rows,
 )
 from masthead.discovery.search.documents import LEAD_CHARACTERS, MARK_END, MARK_START
 from masthead.discovery.search.query import ParsedQuery
@@ -49,6 +50,7 @@ SNIPPET = f'MaxFragments=2, MaxWords=18, MinWords=8, FragmentDelimiter=" … ", 
 # Planner settings for "use the GIN index" and "walk the primary key".
 INDEX_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off"}
 BY_ID = {"enable_seqscan": "off", "enable_bitmapscan": "off"}
+ENTRY = ", ".join(ENTRY_COLUMNS)
 
 
 def _tsquery(phrases) -> tuple[list[str], list[str]]:
@@ -247,7 +249,7 @@ class PostgresBackend(Backend):
         if not hits:
             return []
         found = _fetch(
-            "SELECT id, item_type, item_id, url, byline, section_id, kind_id, published_at, "
+            f"SELECT {ENTRY}, "
             "ts_headline('english', headline, q, %s), ts_headline('english', dek, q, %s), "
             "CASE WHEN id = ANY(%s) THEN ts_headline('english', body, q, %s) ELSE '' END, "
             f"left(body, {LEAD_CHARACTERS}) FROM {TABLE}, CAST(%s AS tsquery) AS q "
@@ -255,8 +257,7 @@ class PostgresBackend(Backend):
             [WHOLE_FIELD, WHOLE_FIELD, [h.id for h in hits if not h.strong], SNIPPET,
              plan.terms["positive"], [h.id for h in hits]],
         )
-        by_id = {row[0]: _row(row) for row in found}
-        return [by_id[h.id] for h in hits if h.id in by_id]
+        return result_rows(hits, found)
 
     def optimize(self) -> None:
         with connection.cursor() as cursor:
@@ -273,21 +274,3 @@ def _range(plan: Plan) -> str:
 def _range_params(plan: Plan) -> list:
     return [bound for bound in (plan.low, plan.high) if bound is not None]
 
-
-def _row(row: tuple) -> dict:
-    (id_, item_type, item_id, url, byline, section_id, kind_id, published_at,
-     headline, dek, snippet, lead) = row
-    return {
-        "id": id_,
-        "item_type": item_type,
-        "item_id": item_id,
-        "url": url,
-        "byline": json.loads(byline) if isinstance(byline, str) else byline or [],
-        "section_id": section_id,
-        "kind_id": kind_id,
-        "published_at": published_at,
-        "headline_marked": headline or "",
-        "dek_marked": dek or "",
-        "snippet_marked": snippet or "",
-        "lead": lead or "",
-    }

@@ -9,13 +9,18 @@ id range, so the index applies them while it reads.
 from __future__ import annotations
 
 import json
-from datetime import UTC
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from masthead.discovery.search.backends.base import STRONG_CAP, Backend, Filters, Hit, Plan
+from masthead.discovery.search.backends.base import (
+    ENTRY_COLUMNS,
+    STRONG_CAP,
+    Backend,
+    Filters,
+    Hit,
+    Plan,
+    result_rows,
+)
 from masthead.discovery.search.documents import LEAD_CHARACTERS, MARK_END, MARK_START
 from masthead.discovery.search.query import ParsedQuery
 
@@ -27,8 +32,7 @@ HEAD_COLUMNS = "{headline dek author_names tag_names}"
 # bm25 weights of HEAD's columns: headline, dek, author_names, tag_names, facets.
 HEAD_WEIGHTS = "10.0, 4.0, 2.0, 3.0, 0.0"
 SNIPPET_TOKENS = 30
-ENTRY_COLUMNS = ("e.id, e.item_type, e.item_id, e.url, e.byline, e.section_id, e.kind_id, "
-                 "e.published_at")
+ENTRY = ", ".join(f"e.{column}" for column in ENTRY_COLUMNS)
 
 
 def _phrase(words: tuple[str, ...]) -> str:
@@ -138,50 +142,28 @@ class SQLiteBackend(Backend):
         strong = [h.id for h in hits if h.strong]
         other = [h.id for h in hits if not h.strong]
         marks = f"'{MARK_START}', '{MARK_END}'"
-        found = {}
+        found = []
         if strong:  # headline and dek only, from the small index
-            found.update((row[0], _row(row)) for row in _fetch(
-                f"SELECT {ENTRY_COLUMNS}, highlight({HEAD}, 0, {marks}), "
+            found += _fetch(
+                f"SELECT {ENTRY}, highlight({HEAD}, 0, {marks}), "
                 f"highlight({HEAD}, 1, {marks}), '', substr(e.body, 1, {LEAD_CHARACTERS}) "
                 f"FROM {HEAD} CROSS JOIN {TABLE} e ON e.id = {HEAD}.rowid "
                 f"WHERE {HEAD} MATCH %s AND {HEAD}.rowid IN (SELECT value FROM json_each(%s))",
                 [plan.terms["highlight"], json.dumps(strong)],
-            ))
+            )
         if other:
-            found.update((row[0], _row(row)) for row in _fetch(
-                f"SELECT {ENTRY_COLUMNS}, highlight({FTS}, 0, {marks}), "
+            found += _fetch(
+                f"SELECT {ENTRY}, highlight({FTS}, 0, {marks}), "
                 f"highlight({FTS}, 1, {marks}), "
                 f"snippet({FTS}, 2, {marks}, '…', {SNIPPET_TOKENS}), '' "
                 f"FROM {FTS} CROSS JOIN {TABLE} e ON e.id = {FTS}.rowid "
                 f"WHERE {FTS} MATCH %s AND {FTS}.rowid IN (SELECT value FROM json_each(%s))",
                 [plan.terms["highlight"], json.dumps(other)],
-            ))
-        return [found[h.id] for h in hits if h.id in found]
+            )
+        return result_rows(hits, found)
 
     def optimize(self) -> None:
         with connection.cursor() as cursor:
             for table in (FTS, HEAD):
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
-
-def _row(row: tuple) -> dict:
-    (id_, item_type, item_id, url, byline, section_id, kind_id, published_at,
-     headline, dek, snippet, lead) = row
-    if isinstance(published_at, str):
-        published_at = parse_datetime(published_at)
-    if published_at is not None and timezone.is_naive(published_at):
-        published_at = timezone.make_aware(published_at, UTC)
-    return {
-        "id": id_,
-        "item_type": item_type,
-        "item_id": item_id,
-        "url": url,
-        "byline": json.loads(byline) if isinstance(byline, str) else byline or [],
-        "section_id": section_id,
-        "kind_id": kind_id,
-        "published_at": published_at,
-        "headline_marked": headline or "",
-        "dek_marked": dek or "",
-        "snippet_marked": snippet or "",
-        "lead": lead or "",
-    }
