@@ -98,17 +98,24 @@ def article_by_slug(slug: str) -> dict | None:
 
 def _converted(names, fields, row) -> dict:
     """A raw row as the ORM's `.values()` would give it (JSON decoded, aware datetimes)."""
-    record = {}
-    for name, field, value in zip(names, fields, row, strict=True):
-        if isinstance(field, models.JSONField):
-            value = field.from_db_value(value, None, connection)
-        elif isinstance(field, models.DateTimeField) and value is not None:
-            if isinstance(value, str):
-                value = parse_datetime(value)
-            if timezone.is_naive(value):
-                value = timezone.make_aware(value, UTC)
-        record[name] = value
-    return record
+    return {name: value if convert is None or value is None else convert(value)
+            for name, convert, value in zip(names, _converters(names, tuple(fields)), row,
+                                            strict=True)}
+
+
+@functools.cache
+def _converters(names: tuple, fields: tuple) -> tuple:
+    """Per column, how its raw value becomes what the ORM would give (None: as it is)."""
+    def json_value(field):
+        return lambda value: field.from_db_value(value, None, connection)
+
+    def aware(value):
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+
+    return tuple(json_value(f) if isinstance(f, models.JSONField)
+                 else aware if isinstance(f, models.DateTimeField) else None for f in fields)
 
 
 # --- lists shown on every page (cached per content version)
@@ -244,15 +251,19 @@ def _card_sql() -> tuple[str, list]:
     return f"SELECT {columns} FROM {opts.db_table}", fields
 
 
-@functools.cache
-def _listing_sql(name: str, *, seek: bool) -> str:
+@functools.lru_cache(maxsize=512)
+def _listing_sql(name: str, *, seek: bool, limit: int, offset: int) -> str:
+    """The listing's query. LIMIT and OFFSET are written in, not bound: PostgreSQL then knows
+    a page is small when it plans the prepared statement (masthead/core/sql.py) once for all
+    pages sought from an anchor, instead of planning it again on every request."""
     model, id_column, key_column = _LISTINGS[name]
     where = [f"{key_column} = %s"] if key_column else []
     if seek:  # from a known first item down: no offset to walk
         where.append(f"(published_at, {id_column}) <= (%s, %s)")
     condition = f"WHERE {' AND '.join(where)} " if where else ""
     inner = (f"SELECT {id_column} FROM {model._meta.db_table} {condition}"
-             f"ORDER BY published_at DESC, {id_column} DESC LIMIT %s OFFSET %s")
+             f"ORDER BY published_at DESC, {id_column} DESC LIMIT {int(limit)} "
+             f"OFFSET {int(offset)}")
     select, _ = _card_sql()
     return f"{select} WHERE page_id IN ({inner}) ORDER BY published_at DESC, page_id DESC"
 
@@ -268,16 +279,21 @@ def _listing(name: str, key: int | None, number: int, size: int, token: str | No
     anchor = versioning.cache.peek(token, anchor_key) if token and number > 1 else None
     params = [key] if key is not None else []
     if anchor is not None:
-        params += [*anchor, size + 1, 0]
-    else:
-        params += [size + 1, (number - 1) * size]
+        params += [*anchor]
+    offset = 0 if anchor is not None else (number - 1) * size
     _, fields = _card_sql()
     with prepared_cursor() as cursor:
-        cursor.execute(_listing_sql(name, seek=anchor is not None), params)
+        cursor.execute(
+            _listing_sql(name, seek=anchor is not None, limit=size + 1, offset=offset), params)
         raw = cursor.fetchall()
     if token and number > 1 and anchor is None and raw:
         versioning.cache.put(token, anchor_key, (raw[0][_PUBLISHED_AT], raw[0][_PAGE_ID]))
-    rows = [_converted(CARD_FIELDS, fields, row) for row in raw]
+    if token:  # a card's record is the same on every listing until the content changes
+        rows = [versioning.cache.get_or_build(
+            token, ("card-record", row[_PAGE_ID]), lambda row=row: _converted(
+                CARD_FIELDS, fields, row)) for row in raw]
+    else:
+        rows = [_converted(CARD_FIELDS, fields, row) for row in raw]
     return Page(items=rows[:size], number=number, has_next=len(rows) > size)
 
 
