@@ -252,10 +252,12 @@ def _card_sql() -> tuple[str, list]:
 
 
 @functools.lru_cache(maxsize=512)
-def _listing_sql(name: str, *, seek: bool, limit: int, offset: int) -> str:
-    """The listing's query. LIMIT and OFFSET are written in, not bound: PostgreSQL then knows
-    a page is small when it plans the prepared statement (masthead/core/sql.py) once for all
-    pages sought from an anchor, instead of planning it again on every request."""
+def _listing_sql(name: str, *, seek: bool, limit: int, offset: int,
+                 ids_only: bool = False) -> str:
+    """The listing's query: the page's cards, or with `ids_only` their ids and dates. LIMIT and
+    OFFSET are written in, not bound: PostgreSQL then knows a page is small when it plans the
+    prepared statement (masthead/core/sql.py) once for all pages sought from an anchor, instead
+    of planning it again on every request."""
     model, id_column, key_column = _LISTINGS[name]
     where = [f"{key_column} = %s"] if key_column else []
     if seek:  # from a known first item down: no offset to walk
@@ -264,17 +266,21 @@ def _listing_sql(name: str, *, seek: bool, limit: int, offset: int) -> str:
     inner = (f"SELECT {id_column} FROM {model._meta.db_table} {condition}"
              f"ORDER BY published_at DESC, {id_column} DESC LIMIT {int(limit)} "
              f"OFFSET {int(offset)}")
+    if ids_only:
+        return inner.replace(f"SELECT {id_column} ", f"SELECT {id_column}, published_at ", 1)
     select, _ = _card_sql()
     return f"{select} WHERE page_id IN ({inner}) ORDER BY published_at DESC, page_id DESC"
 
 
-_PUBLISHED_AT = CARD_FIELDS.index("published_at")
-_PAGE_ID = CARD_FIELDS.index("page_id")
-
-
 def _listing(name: str, key: int | None, number: int, size: int, token: str | None) -> Page:
     """One page of a listing. A page's first item is remembered per content version, so asking
-    for the same deep page again seeks to it in the index instead of walking the offset."""
+    for the same deep page again seeks to it in the index instead of walking the offset.
+
+    With a content version, the query reads ids only (the listing's covering index, nothing
+    else) and cards come from the process's per-version card records; the cards not held yet
+    are read by primary key in one more query. So a listing is one query when its cards are
+    held (other listings, LATEST and related stories show the same cards) and two when not,
+    whatever the page size. Without a version, one query reads the cards themselves."""
     anchor_key = ("listing-anchor", name, key, number, size)
     anchor = versioning.cache.peek(token, anchor_key) if token and number > 1 else None
     params = [key] if key is not None else []
@@ -282,19 +288,35 @@ def _listing(name: str, key: int | None, number: int, size: int, token: str | No
         params += [*anchor]
     offset = 0 if anchor is not None else (number - 1) * size
     _, fields = _card_sql()
+    sql = _listing_sql(name, seek=anchor is not None, limit=size + 1, offset=offset,
+                       ids_only=bool(token))
     with prepared_cursor() as cursor:
-        cursor.execute(
-            _listing_sql(name, seek=anchor is not None, limit=size + 1, offset=offset), params)
+        cursor.execute(sql, params)
         raw = cursor.fetchall()
-    if token and number > 1 and anchor is None and raw:
-        versioning.cache.put(token, anchor_key, (raw[0][_PUBLISHED_AT], raw[0][_PAGE_ID]))
-    if token:  # a card's record is the same on every listing until the content changes
-        rows = [versioning.cache.get_or_build(
-            token, ("card-record", row[_PAGE_ID]), lambda row=row: _converted(
-                CARD_FIELDS, fields, row)) for row in raw]
-    else:
+    if not token:
         rows = [_converted(CARD_FIELDS, fields, row) for row in raw]
-    return Page(items=rows[:size], number=number, has_next=len(rows) > size)
+        return Page(items=rows[:size], number=number, has_next=len(rows) > size)
+    if number > 1 and anchor is None and raw:
+        versioning.cache.put(token, anchor_key, (raw[0][1], raw[0][0]))
+    ids = [row[0] for row in raw]
+    return Page(items=card_records(token, ids[:size]), number=number, has_next=len(ids) > size)
+
+
+def card_records(token: str, ids: list[int]) -> list[dict]:
+    """The card records of `ids`, in that order: held per content version, the others read in
+    one query (an id whose article went meanwhile is left out)."""
+    held = {i: versioning.cache.peek(token, ("card-record", i)) for i in ids}
+    missing = [i for i, record in held.items() if record is None]
+    if missing:
+        select, fields = _card_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{select} WHERE page_id IN ({', '.join(['%s'] * len(missing))})",
+                           missing)
+            for row in cursor.fetchall():
+                record = _converted(CARD_FIELDS, fields, row)
+                versioning.cache.put(token, ("card-record", record["page_id"]), record)
+                held[record["page_id"]] = record
+    return [held[i] for i in ids if held[i] is not None]
 
 
 def archive_page(number: int, size: int, token: str | None = None) -> Page:
