@@ -38,6 +38,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """One STATIC_ROOT for the app servers tests start with the test settings (uncompressed
+    static files): `masthead serve` collects static files on the first start and skips it on
+    every later one, as a restarted server does. Servers are started one after another."""
+    return tmp_path_factory.mktemp("static")
+
+
+@pytest.fixture(scope="session")
 def scratch_template(django_db_setup, django_db_blocker, tmp_path_factory):
     """The migrated, empty test database, copyable for subprocesses (see tests/scratchdb.py)."""
     from tests import scratchdb

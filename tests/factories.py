@@ -24,7 +24,10 @@ _seq = itertools.count(1)
 BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
-def image(title: str = "Test image", *, size=(1600, 900), credit="Photo: Test Agency"):
+def image(title: str = "Test image", *, size=(800, 450), credit="Photo: Test Agency"):
+    """An uploaded image. Publishing renders its renditions (two widths each for the top image
+    and the cards, here), which is most of what an article costs to make: the default is small.
+    Pass `size` where the widths an image offers are what a test is about."""
     buf = io.BytesIO()
     PILImage.new("RGB", size, (40, 80, 120)).save(buf, "JPEG")
     img = MastheadImage(title=title, credit=credit)

@@ -423,6 +423,7 @@ FEED_ROOTS = ["/feeds/", "/feeds/full/", "/feeds/section/europe/", "/feeds/kind/
               "/feeds/tag/tag-0/", "/feeds/authors/{author}/", "/feeds/briefs/"]
 
 
+@pytest.mark.postgres  # a feed's queries are what the database plans
 def test_feed_queries_do_not_grow_with_items(client):
     counts: dict[int, dict[str, tuple[int, int]]] = {}
     for n in (2, 20):

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_publish_renders_the_reader_record_once():
-    a = f.article("Cables under the sea", tags=["energy"], body=f.paragraphs(5))
+    a = f.article("Cables under the sea", tags=["energy"], body=f.paragraphs(5),
+                  top_image=f.image(size=(1600, 900)))  # wide enough for every width
     record = PublishedArticle.objects.get(page=a)
     assert record.headline == "Cables under the sea"
     assert record.url == f"/articles/{a.slug}/"

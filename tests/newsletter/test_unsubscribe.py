@@ -18,7 +18,10 @@ from masthead.newsletter.services.subscribers import (
 )
 from masthead.newsletter.wording import ONE_CLICK_WORDING, UNSUBSCRIBE_WORDING
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+# postgres (on the tests that need it): unsubscribing and suppressing lock the subscriber
+# (SELECT … FOR UPDATE), skip pending deliveries and log the event with its JSON detail and IP
+# in one transaction. Tokens, the page and the form are the same on both databases.
+pytestmark = pytest.mark.django_db
 
 UA = "Mozilla/5.0 (Unsubscribe test)"
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -56,6 +59,7 @@ def test_get_shows_a_button_and_changes_nothing(subscriber):
     assert subscriber.events.count() == 2
 
 
+@pytest.mark.postgres
 def test_the_page_button_unsubscribes_and_keeps_the_history(subscriber):
     response = reader().post(path_for(subscriber), {"unsubscribe": "1"})
     assert response.status_code == 200
@@ -72,6 +76,7 @@ def test_the_page_button_unsubscribes_and_keeps_the_history(subscriber):
     assert event.detail["previous_status"] == "confirmed"
 
 
+@pytest.mark.postgres
 def test_one_click_post_unsubscribes_at_once_in_plain_text(subscriber):
     # What a mail provider sends (RFC 8058): no cookie, no token, no redirect to follow.
     response = reader(ip="198.51.100.1").post(path_for(subscriber), ONE_CLICK, content_type=FORM)
@@ -145,6 +150,7 @@ def _deliveries(issue, subscriber):
     return pending, sent
 
 
+@pytest.mark.postgres
 def test_unsubscribing_skips_pending_deliveries(subscriber, issue):
     pending, sent = _deliveries(issue, subscriber)
     bystander = Subscriber.objects.create(email="stays@example.org", status="confirmed")
@@ -156,6 +162,7 @@ def test_unsubscribing_skips_pending_deliveries(subscriber, issue):
     assert theirs.status == Delivery.Status.PENDING
 
 
+@pytest.mark.postgres
 def test_unsubscribe_is_one_transaction(subscriber, issue, monkeypatch):
     """If logging the event fails, neither the status nor the deliveries change."""
     pending, _ = _deliveries(issue, subscriber)
@@ -172,6 +179,7 @@ def test_unsubscribe_is_one_transaction(subscriber, issue, monkeypatch):
     assert pending.status == Delivery.Status.PENDING
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("mark,status,kind", [
     (subscriber_mark_bounced, "bounced", "bounce"),
     (subscriber_mark_complained, "complained", "complaint"),
@@ -192,6 +200,7 @@ def test_bounces_and_complaints_suppress_and_skip_deliveries(subscriber, issue, 
     assert subscriber.events.filter(kind=kind).count() == 1
 
 
+@pytest.mark.postgres
 def test_a_complaint_overrides_a_bounce_but_not_the_reverse(subscriber):
     assert subscriber_mark_bounced(email=subscriber.email, source="webhook:test")
     assert subscriber_mark_complained(email=subscriber.email, source="webhook:test")
