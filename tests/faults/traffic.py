@@ -65,7 +65,8 @@ class Reply:
 
 def request(base: str, method: str, path: str, *, form: dict | None = None,
             cookies: dict | None = None) -> Reply:
-    """One HTTP request on a fresh connection (OSError if the server is gone)."""
+    """One HTTP request on a fresh connection (OSError if the server is gone, also when it went
+    in the middle of its answer: a reply cut short acknowledged nothing)."""
     url = urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=TIMEOUT)
     headers = {}
@@ -79,6 +80,8 @@ def request(base: str, method: str, path: str, *, form: dict | None = None,
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return Reply(response.status, response.headers, response.read().decode(errors="replace"))
+    except http.client.HTTPException as exc:  # IncompleteRead: killed while it was answering
+        raise ConnectionAbortedError(f"{type(exc).__name__}: {exc}") from exc
     finally:
         conn.close()
 
