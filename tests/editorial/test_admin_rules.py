@@ -8,40 +8,23 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Workflow
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset
 
 from masthead.editorial.models import PublishedArticle
 from tests import factories as f
+from tests.adminforms import article_form
 
 pytestmark = pytest.mark.django_db
 
 
 def _form(page, **overrides):
     row = page.authors.first()
-    data = {
-        "title": page.title,
-        "slug": page.slug,
-        "dek": page.dek,
-        "kind": page.kind_id or "",
-        "section": page.section_id or "",
-        "authors": inline_formset([{"id": row.pk, "author": row.author_id, "ORDER": 1}], initial=1),
-        "top_image": page.top_image_id or "",
-        "top_image_alt": page.top_image_alt,
-        "top_image_credit": page.top_image_credit,
-        "top_image_caption": "",
-        "body": streamfield([("paragraph", rich_text("<p>Body text.</p>"))]),
-        "other_sections": [],
-        "tags": "",
-        "social_headline": "",
-        "display_updated_at": "",
-        "seo_title": "",
-        "search_description": "",
-        "go_live_at": "",
-        "expire_at": "",
-        "comments": inline_formset([]),
-    }
-    data.update(overrides)
-    return nested_form_data(data)
+    fields = dict(
+        title=page.title, slug=page.slug, dek=page.dek, kind=page.kind_id or "",
+        section=page.section_id or "", author_row=row.pk, author=row.author_id,
+        top_image=page.top_image_id or "", top_image_alt=page.top_image_alt,
+        top_image_credit=page.top_image_credit, body_html="<p>Body text.</p>")
+    return article_form(**{**fields, **overrides})
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from masthead.core import localservices
+from tests.adminforms import article_form
 
 TIMEOUT = 15
 
@@ -175,29 +175,11 @@ def admin_cookies(base: str, sessionid: str, page_id: int) -> dict:
 
 
 def publish_form(article: dict, title: str, token: str) -> dict:
-    data = nested_form_data({
-        "title": title,
-        "slug": article["slug"],
-        "dek": article["dek"],
-        "kind": article["kind"],
-        "section": article["section"],
-        "authors": inline_formset(
-            [{"id": article["author_row"], "author": article["author"], "ORDER": 1}], initial=1),
-        "top_image": article["top_image"],
-        "top_image_alt": article["alt"],
-        "top_image_credit": article["credit"],
-        "top_image_caption": "",
-        "body": streamfield([("paragraph", rich_text(f"<p>{title}: the body.</p>"))]),
-        "other_sections": [],
-        "tags": "",
-        "social_headline": "",
-        "display_updated_at": "",
-        "seo_title": "",
-        "search_description": "",
-        "go_live_at": "",
-        "expire_at": "",
-        "comments": inline_formset([]),
-    })
+    data = article_form(
+        title=title, slug=article["slug"], dek=article["dek"], kind=article["kind"],
+        section=article["section"], author_row=article["author_row"], author=article["author"],
+        top_image=article["top_image"], top_image_alt=article["alt"],
+        top_image_credit=article["credit"], body_html=f"<p>{title}: the body.</p>")
     return {**data, "action-publish": "action-publish", "csrfmiddlewaretoken": token}
 
 
