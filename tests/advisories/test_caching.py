@@ -5,11 +5,11 @@ and nothing meant for one person is stored for everyone (docs/caching.md)."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from wagtail.models import PageViewRestriction
 
 from tests import factories as f
 from tests import roles
+from tests.pagecache import page_cache, page_cache_keys  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +17,14 @@ EVIL = "evil.example"
 PRODUCTION_HOSTS = ["127.0.0.1", "localhost"]
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
+cached_keys = page_cache_keys
 
 
-def cached_keys() -> list[str]:
-    """Keys of the app page cache (masthead.edge.middleware), as locmem stores them."""
-    return [k for k in cache._cache if ":page:" in k]
+def test_the_cache_keys_seen_here_are_the_page_cache_s(client):
+    """The checks below look for what must not be stored: they see what is."""
+    assert not cached_keys()
+    assert client.get("/")["X-Masthead-Cache"] == "miss"
+    assert [k for k in cached_keys() if k.endswith(":/?")]
 
 
 def private(response) -> bool:

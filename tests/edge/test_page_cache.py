@@ -12,16 +12,9 @@ from masthead.core import versioning
 from masthead.edge import middleware
 from masthead.editorial.models import ArticlePage
 from tests import factories as f
+from tests.pagecache import page_cache  # noqa: F401 (autouse fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
