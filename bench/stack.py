@@ -310,12 +310,13 @@ def start_worker(env: dict, log: Path):
     return ls.start_worker(env)
 
 
-def start_varnish(backend_port: int):
-    """Varnish with deploy/varnish/masthead.vcl in front of the app (None if not installed)."""
+def start_varnish(backend_port: int, builtin: bool = False):
+    """Varnish with deploy/varnish/masthead.vcl in front of the app (None if not installed);
+    with `builtin`, Varnish's own built-in VCL and nothing of ours (the floor row)."""
     from masthead.core import localservices as ls
 
     try:
-        return ls.start_varnish(backend_port)
+        return ls.start_varnish(backend_port, builtin=builtin)
     except ls.Unavailable as exc:
         print(f"  Varnish unavailable: {exc}")
         return None
@@ -603,6 +604,17 @@ def run_profile(args, prof: Profile, workdir: Path) -> Profile:
                 row("static", "nginx, the article as a static file",
                     f"http://127.0.0.1:{_port(nginx)}{info['article_url']}",
                     {"nginx": {_pid(nginx)}}, 0)
+                # The floor: Varnish with its built-in VCL (none of ours) caching that same
+                # file from nginx. What it costs per hit is Varnish's own cost on this machine.
+                floor = start_varnish(_port(nginx), builtin=True) if wanted(args, "varnish-floor") \
+                    else None
+                if floor is not None:
+                    started.add("varnish-floor", floor)
+                    furl = f"http://127.0.0.1:{_port(floor)}{info['article_url']}"
+                    http_get(furl)
+                    row("varnish-floor", "Varnish built-in VCL, same file", furl,
+                        {"varnish": {_pid(floor)}}, 0)
+                    started.stop("varnish-floor")
                 started.stop("nginx")
 
         if varnish is not None and wanted(args, "publish"):
@@ -734,6 +746,12 @@ def targets(profiles: list[Profile], peers: list[dict], articles: int) -> list[s
             ratio = var["rps"] / static["rps"]
             check(f"{d}: Varnish >= 0.9 of nginx static req/s", ratio, ratio >= 0.9,
                   f"{ratio:.2f}")
+            floor = by(prof, "varnish-floor")
+            if floor:  # context, not a target: what Varnish reaches with nothing of ours
+                out.append(f"  info  {d}: Varnish with its built-in VCL on the same file: "
+                           f"{floor['rps'] / static['rps']:.2f} of nginx's req/s, "
+                           f"{floor['cpu_ms'] / static['cpu_ms']:.1f}x its CPU per hit; "
+                           f"ours: {var['cpu_ms'] / floor['cpu_ms']:.2f}x the built-in's CPU")
         if hit:
             check(f"{d}: app cache hit <= 0.3 ms CPU", hit, hit["cpu_ms"] <= 0.3,
                   f"{hit['cpu_ms']:.3f} ms")

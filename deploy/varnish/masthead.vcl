@@ -93,6 +93,15 @@ sub vcl_hash {
 }
 
 sub vcl_backend_response {
+    # s-maxage is for this cache only. Varnish has already turned it into beresp.ttl, so drop
+    # it here, once per fetch, rather than on every hit in vcl_deliver.
+    if (beresp.http.Cache-Control ~ "s-maxage") {
+        set beresp.http.Cache-Control = regsub(
+            regsuball(beresp.http.Cache-Control, "(,\s*)?s-maxage=[0-9]+", ""), "^\s*,\s*", "");
+        if (beresp.http.Cache-Control == "") {
+            unset beresp.http.Cache-Control;
+        }
+    }
     if (bereq.uncacheable) {
         return (deliver);  # a pass: nothing to store
     }
@@ -125,14 +134,8 @@ sub vcl_backend_response {
 
 sub vcl_deliver {
     # What the page shows and how long proxies may keep it are Varnish's business only.
+    # (s-maxage left the response when it was fetched: see vcl_backend_response.)
     unset resp.http.xkey;
-    if (resp.http.Cache-Control ~ "s-maxage") {
-        set resp.http.Cache-Control = regsub(
-            regsuball(resp.http.Cache-Control, "(,\s*)?s-maxage=[0-9]+", ""), "^\s*,\s*", "");
-        if (resp.http.Cache-Control == "") {
-            unset resp.http.Cache-Control;
-        }
-    }
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {

@@ -246,28 +246,38 @@ def render_vcl(backend_port: int, *, backend_host: str = "127.0.0.1", vcl: Path 
 def start_varnish(backend_port: int, *, vcl: Path | None = None, grace: str | None = None,
                   purgers: list[str] | None = None, backend_host: str = "127.0.0.1",
                   port: int | None = None, storage: str = "malloc,256m",
-                  wait_healthy: bool = True) -> Server:
+                  wait_healthy: bool = True, builtin: bool = False) -> Server:
     """varnishd in the foreground on 127.0.0.1 (`port` or a free one), in front of the app.
 
     The VCL is deploy/varnish/masthead.vcl rendered by render_vcl(). With `wait_healthy`, returns
     once the health probe has found the app up. server.extra holds the admin port, the instance
     directory (for `varnishadm -n` / `varnishstat -n`, see varnishadm()) and the log.
+
+    `builtin=True` starts Varnish with none of our VCL (`-b host:port`, Varnish's built-in VCL,
+    no probe): the benchmark's floor for what Varnish itself costs per cache hit.
     """
     binary = _binary("varnishd", "varnish")
-    if not glob.glob("/usr/lib/*/varnish/vmods/libvmod_xkey.so"):
-        raise Unavailable("Varnish's xkey vmod is not installed (apt-get install varnish-modules)")
     workdir = Path(tempfile.mkdtemp(prefix="masthead-varnish-"))
     workdir.chmod(0o755)  # varnishd reads the VCL as its own unprivileged user
     vcl_path = workdir / "masthead.vcl"
-    vcl_path.write_text(render_vcl(backend_port, backend_host=backend_host, vcl=vcl,
-                                   purgers=purgers, grace=grace))
-    vcl_path.chmod(0o644)
+    if builtin:
+        config = ["-b", f"{backend_host}:{backend_port}"]
+        wait_healthy = False
+    else:
+        if not glob.glob("/usr/lib/*/varnish/vmods/libvmod_xkey.so"):
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise Unavailable("Varnish's xkey vmod is not installed "
+                              "(apt-get install varnish-modules)")
+        vcl_path.write_text(render_vcl(backend_port, backend_host=backend_host, vcl=vcl,
+                                       purgers=purgers, grace=grace))
+        vcl_path.chmod(0o644)
+        config = ["-f", str(vcl_path)]
     port, admin_port = port or free_port(), free_port()
     log_path = workdir / "varnishd.log"
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [binary, "-F", "-a", f"127.0.0.1:{port}", "-T", f"127.0.0.1:{admin_port}",
-         "-f", str(vcl_path), "-n", str(workdir / "instance"), "-s", storage],
+         *config, "-n", str(workdir / "instance"), "-s", storage],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server("varnish", port, f"http://127.0.0.1:{port}", proc, workdir,
                     {"admin_port": admin_port, "instance": workdir / "instance", "log": log_path,

@@ -379,7 +379,9 @@ def test_responses_with_cookies_or_private_are_never_stored(stub):
         for n in (1, 2):
             reply = request(v.url, path)
             assert (reply.status, reply.cache, server.hits[path]) == (200, "MISS", n), path
-    assert request(v.url, "/set-cookie").headers["Set-Cookie"] == "tracking=1; Path=/"
+    passed = request(v.url, "/set-cookie")
+    assert passed.headers["Set-Cookie"] == "tracking=1; Path=/"
+    assert passed.headers["Cache-Control"] == "public, max-age=60"  # s-maxage is ours alone
     public = warm(v, "/public")
     assert (server.hits["/public"], public.headers["Cache-Control"]) == (1, "public, max-age=60")
     assert "xkey" not in public.headers
@@ -398,3 +400,16 @@ def test_grace_serves_stale_pages_while_the_backend_is_sick(stub):
     assert (served.status, served.body) == (200, b"/short #2")
     assert server.hits["/short"] == 2  # nothing asked of a sick backend
     assert request(v.url, "/public").status == 503
+
+
+def test_the_benchmark_floor_varnish_runs_the_built_in_vcl(stub):
+    """bench/ compares our Varnish with Varnish's built-in VCL: that one must cache too."""
+    server, _ = stub
+    floor = localservices.start_varnish(server.server_address[1], builtin=True)
+    try:
+        first, second = request(floor.url, "/public"), request(floor.url, "/public")
+        assert (first.status, second.status, server.hits["/public"]) == (200, 200, 1)
+        assert len(second.headers["X-Varnish"].split()) == 2  # a hit names the stored object
+        assert "X-Cache" not in second.headers and second.headers["xkey"]  # none of our VCL
+    finally:
+        floor.stop()
