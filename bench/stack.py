@@ -45,6 +45,7 @@ MASTHEAD = str(BIN / "masthead")
 TCK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 BRIEFS = 200
+ROTATION = 20000  # articles requested in turn by the "cold, many" row
 NOISE_LIMIT = 0.10  # foreign load, share of all cores, above which a run is repeated
 
 sys.path.insert(0, str(ROOT))
@@ -197,12 +198,13 @@ class Run:
 
 
 def wrk_once(url: str, seconds: float, parts: dict[str, set[int]], everyone: set[int],
-             quiet_wait: float) -> Run:
+             quiet_wait: float, script: Path | None = None) -> Run:
     waited = wait_quiet(quiet_wait)
     before = {name: tree_cpu(pids) for name, pids in parts.items()}
     all0, b0, t0 = tree_cpu(everyone), busy(), time.monotonic()
     proc = subprocess.Popen(
-        ["wrk", "-t2", "-c32", f"-d{seconds:g}s", "--timeout", "10s", "--latency", url],
+        ["wrk", "-t2", "-c32", f"-d{seconds:g}s", "--timeout", "10s", "--latency",
+         *(["-s", str(script)] if script else []), url],
         stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -230,17 +232,36 @@ def wrk_once(url: str, seconds: float, parts: dict[str, set[int]], everyone: set
     )
 
 
-def measure(args, url: str, parts: dict[str, set[int]], everyone: set[int]) -> tuple[Run, int]:
-    """Warm up, then run until one run is quiet (or --tries); the quietest run wins."""
+def measure(args, url: str, parts: dict[str, set[int]], everyone: set[int],
+            script: Path | None = None) -> tuple[Run, int]:
+    """Warm up, then run until one run is quiet (or --tries); the quietest run wins. With a
+    wrk `script` (rotation_script()), both the warm-up and the runs follow it."""
     assert url.startswith("http://127.0.0.1:"), url
-    subprocess.run(["wrk", "-t2", "-c32", f"-d{args.warmup:g}s", url],
+    subprocess.run(["wrk", "-t2", "-c32", f"-d{args.warmup:g}s",
+                    *(["-s", str(script)] if script else []), url],
                    stdout=subprocess.DEVNULL, check=True)
     runs = []
     for _ in range(args.tries):
-        runs.append(wrk_once(url, args.duration, parts, everyone, args.quiet_wait))
+        runs.append(wrk_once(url, args.duration, parts, everyone, args.quiet_wait, script))
         if runs[-1].foreign < NOISE_LIMIT:
             break
     return min(runs, key=lambda r: r.foreign), len(runs)
+
+
+def rotation_script(paths: list[str], target: Path) -> Path:
+    """A wrk Lua script that requests `paths` in turn: each thread starts at a different place
+    and no path comes round again before the list is exhausted."""
+    listing = ",\n".join(json.dumps(p) for p in paths)
+    target.write_text(
+        f"local paths = {{\n{listing}\n}}\n"
+        "local i = 0\n"
+        "function setup(thread) thread:set('offset', math.random(#paths)) end\n"
+        "function init(args) i = tonumber(offset) or 0 end\n"
+        "function request()\n"
+        "  i = i % #paths + 1\n"
+        "  return wrk.format('GET', paths[i])\n"
+        "end\n")
+    return target
 
 
 def http_get(url: str, timeout: float = 30) -> tuple[int, dict, bytes]:
@@ -353,7 +374,7 @@ def _helper_main(argv: list[str]) -> None:
     django.setup()
     command, rest = argv[0], argv[1:]
     result = {"info": _h_info, "queries": _h_queries, "publish": _h_publish,
-              "count": _h_count}[command](*rest)
+              "count": _h_count, "first": _h_first}[command](*rest)
     print(json.dumps(result))
 
 
@@ -377,9 +398,27 @@ def _h_info(page_size: str) -> dict:
                .order_by("-n", "section_id").first())
     section = Section.objects.get(pk=biggest["section_id"])
     last = max(1, -(-biggest["n"] // int(page_size)))
+    step = max(1, n // ROTATION)  # articles spread over the whole id range
+    rotation = list(PublishedArticle.objects.filter(page_id__in=list(ids[::step]))
+                    .order_by("page_id").values_list("url", flat=True))
     return {"articles": n, "article_url": record.url, "slug": record.slug,
             "headline": record.headline, "section_url": section.url,
-            "section_articles": biggest["n"], "deep_page": min(500, last)}
+            "section_articles": biggest["n"], "deep_page": min(500, last),
+            "rotation": rotation}
+
+
+def _h_first(warm_url: str, url: str) -> dict:
+    """Queries of the first request for `url`, in a process already warm from `warm_url`."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.get(warm_url)
+    client.get(warm_url)
+    with CaptureQueriesContext(connection) as q:
+        response = client.get(url)
+    return {"status": response.status_code, "queries": len(q.captured_queries)}
 
 
 def _h_queries(*urls: str) -> dict:
@@ -520,16 +559,18 @@ def run_profile(args, prof: Profile, workdir: Path) -> Profile:
         hit_env = {**env, "PAGE_CACHE_SECONDS": "300"}
         queries = helper(cold_env, "queries", info["article_url"], "/", info["section_url"], deep)
         hit_q = helper(hit_env, "queries", info["article_url"], "/", info["section_url"])
+        first_q = helper(cold_env, "first", info["article_url"], info["rotation"][7])
         stock_q = helper(cold_env, "queries", stock_url, settings="stockwagtail.settings")
 
-        def row(case, label, url, parts, q=None, note=""):
+        def row(case, label, url, parts, q=None, note="", script=None):
             if not wanted(args, case):
                 return
             print(f"[{db}] {label} ...", flush=True)
             status, headers, body = http_get(url)
             if status != 200:
                 note = f"HTTP {status} " + note
-            r, tries = measure(args, url, parts, started.pids() | set().union(*parts.values()))
+            r, tries = measure(args, url, parts, started.pids() | set().union(*parts.values()),
+                               script)
             prof.rows.append({
                 "case": case, "label": label, "url": url, "cpu_ms": r.cpu_ms,
                 "cpu_parts_ms": r.parts_ms, "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99,
@@ -548,6 +589,13 @@ def run_profile(args, prof: Profile, workdir: Path) -> Profile:
         q = {u: queries[u]["queries"] for u in queries}
         row("article-cold", "article, cold app", base + info["article_url"], app_parts,
             q[info["article_url"]])
+        # The same, but every request a different article (thousands in turn, none twice in
+        # a run): nothing held for one article (its related ids, its metadata) helps.
+        if wanted(args, "article-cold-many"):
+            script = rotation_script(info["rotation"], workdir / f"rotation-{db}.lua")
+            row("article-cold-many", f"article, cold, {len(info['rotation']):,} in turn",
+                base + info["article_url"], app_parts,
+                first_q["queries"], script=script)
         row("home-cold", "home, cold app", base + "/", app_parts, q["/"])
         row("section-cold", "section, cold app", base + info["section_url"], app_parts,
             q[info["section_url"]])

@@ -35,19 +35,22 @@ def _q(value: str) -> str:
 
 
 def article_links(*, path: str, url: str, title: str) -> list[dict]:
-    """Share links for a page at `path` (absolute `url`), labelled for screen readers."""
-    text = f"{title} {url}"
+    """Share links for a page at `path` (absolute `url`), labelled for screen readers.
+
+    Percent-encoding works character by character, so the title and the address are encoded
+    once and joined, with the space and newlines between them encoded by hand."""
+    q_title, q_url = _q(title), _q(url)
     return [
         {"network": "email", "name": "Email", "label": "Share by email",
-         "href": f"mailto:?subject={_q(title)}&body={_q(title + chr(10) + chr(10) + url)}"},
+         "href": f"mailto:?subject={q_title}&body={q_title}%0A%0A{q_url}"},
         {"network": "mastodon", "name": "Mastodon", "label": "Share on Mastodon",
          "href": f"/share/mastodon/?url={_q(path)}"},
         {"network": "bluesky", "name": "Bluesky", "label": "Share on Bluesky",
-         "href": f"https://bsky.app/intent/compose?text={_q(text)}"},
+         "href": f"https://bsky.app/intent/compose?text={q_title}%20{q_url}"},
         {"network": "linkedin", "name": "LinkedIn", "label": "Share on LinkedIn",
-         "href": f"https://www.linkedin.com/sharing/share-offsite/?url={_q(url)}"},
+         "href": f"https://www.linkedin.com/sharing/share-offsite/?url={q_url}"},
         {"network": "x", "name": "X", "label": "Share on X",
-         "href": f"https://x.com/intent/post?url={_q(url)}&text={_q(title)}"},
+         "href": f"https://x.com/intent/post?url={q_url}&text={q_title}"},
     ]
 
 

@@ -127,12 +127,15 @@ def latest(token: str, *, count: int = LATEST_COUNT) -> list[dict]:
     )
 
 
-def related(token: str, article: dict, *, count: int = RELATED_COUNT) -> list[dict]:
+def related(token: str, article: dict, *, count: int = RELATED_COUNT,
+            preview: bool = False) -> list[dict]:
     """Newest stories sharing the primary section or a tag, never the article itself.
 
     Each source (the section, every tag) is read newest-first from its own index, a few rows
     each, in one UNION ALL query; the newest distinct ids win. A single OR query would sort
     every matching article (130 ms at 100,000 articles); this reads at most (tags + 1) × 7 rows.
+    The cards come from card_records(): those already held cost nothing, the others one query
+    by primary key. A `preview` (an unsaved page's tags and section) is held apart.
     """
     page_id = article["page_id"]
 
@@ -147,23 +150,22 @@ def related(token: str, article: dict, *, count: int = RELATED_COUNT) -> list[di
                     for t in tag_ids]
         parts, params = [], []
         for i, (table, id_col, key_col, key) in enumerate(sources):
+            # LIMIT written in: one statement text per number of tags, prepared on PostgreSQL.
             parts.append(
                 f"SELECT * FROM (SELECT {id_col} AS id, published_at FROM {table} "
                 f"WHERE {key_col} = %s AND {id_col} != %s "
-                f"ORDER BY published_at DESC, {id_col} DESC LIMIT %s) AS r{i}"
+                f"ORDER BY published_at DESC, {id_col} DESC LIMIT {int(count) + 1}) AS r{i}"
             )
-            params += [key, page_id or 0, count + 1]
-        with connection.cursor() as cursor:
+            params += [key, page_id or 0]
+        with prepared_cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             rows = cursor.fetchall()
         newest_ids = [
             i for i, _ in sorted(set(rows), key=lambda r: (r[1], r[0]), reverse=True)
         ][:count]
-        cards = {c["page_id"]: c for c in _cards(PublishedArticle.objects.filter(
-            page_id__in=newest_ids))}
-        return [cards[i] for i in newest_ids if i in cards]
+        return card_records(token, newest_ids)
 
-    return versioning.cached(("related", page_id), build, token=token)
+    return versioning.cached(("related", page_id, preview), build, token=token)
 
 
 def section_rows(token: str, *, per_section: int = SECTION_ROW_COUNT) -> dict[int, list[dict]]:

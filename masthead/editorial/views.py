@@ -47,7 +47,7 @@ def article_from_page(request, page):
     token = versioning.current()
     record = services.article_record_fields(page)
     record["page_id"] = page.pk
-    related = [] if page.pk is None else selectors.related(token + "-preview", record)
+    related = [] if page.pk is None else selectors.related(token, record, preview=True)
     response = _render_article(request, token, record, related)
     response["Cache-Control"] = "private, no-store"
     return response

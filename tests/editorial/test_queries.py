@@ -70,3 +70,15 @@ def test_cold_article_page_is_bounded(client, django_assert_max_num_queries):
     versioning.cache.clear()
     with django_assert_max_num_queries(10):
         client.get(f"/articles/{article.slug}/")
+
+
+def test_an_article_nobody_asked_for_yet_is_at_most_four_queries(client,
+                                                                 django_assert_max_num_queries):
+    """The cache-miss page of issue 5: the process is warm (site data, LATEST), but nothing of
+    this article is held: the content token, its record, its related ids, their cards."""
+    article = _newsroom(8)
+    other = f.article("Another story", section_slug="africa", tags=["elsewhere"])
+    client.get(f"/articles/{other.slug}/")
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/articles/{article.slug}/")
+    assert response.status_code == 200 and b"More stories" in response.content
