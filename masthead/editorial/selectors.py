@@ -157,12 +157,13 @@ def related(token: str, article: dict, *, count: int = RELATED_COUNT,
                 f"ORDER BY published_at DESC, {id_col} DESC LIMIT {int(count) + 1}) AS r{i}"
             )
             params += [key, page_id or 0]
+        # The database merges the few rows and sorts them: only the winning ids come back
+        # (no timestamps to convert). An article found through two sources counts once.
+        sql = (f"SELECT id FROM ({' UNION ALL '.join(parts)}) AS sources GROUP BY id "
+               f"ORDER BY MAX(published_at) DESC, id DESC LIMIT {int(count)}")
         with prepared_cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            rows = cursor.fetchall()
-        newest_ids = [
-            i for i, _ in sorted(set(rows), key=lambda r: (r[1], r[0]), reverse=True)
-        ][:count]
+            cursor.execute(sql, params)
+            newest_ids = [row[0] for row in cursor.fetchall()]
         return card_records(token, newest_ids)
 
     return versioning.cached(("related", page_id, preview), build, token=token)
