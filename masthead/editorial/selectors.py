@@ -312,9 +312,12 @@ def card_records(token: str, ids: list[int]) -> list[dict]:
     missing = [i for i, record in held.items() if record is None]
     if missing:
         select, fields = _card_sql()
-        with connection.cursor() as cursor:
-            cursor.execute(f"{select} WHERE page_id IN ({', '.join(['%s'] * len(missing))})",
-                           missing)
+        if connection.vendor == "postgresql":  # one statement text however many: prepared
+            sql, params = f"{select} WHERE page_id = ANY(%s::integer[])", [missing]
+        else:
+            sql, params = f"{select} WHERE page_id IN ({', '.join(['%s'] * len(missing))})", missing
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, params)
             for row in cursor.fetchall():
                 record = _converted(CARD_FIELDS, fields, row)
                 versioning.cache.put(token, ("card-record", record["page_id"]), record)
