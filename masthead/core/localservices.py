@@ -246,7 +246,8 @@ def render_vcl(backend_port: int, *, backend_host: str = "127.0.0.1", vcl: Path 
 def start_varnish(backend_port: int, *, vcl: Path | None = None, grace: str | None = None,
                   purgers: list[str] | None = None, backend_host: str = "127.0.0.1",
                   port: int | None = None, storage: str = "malloc,256m",
-                  wait_healthy: bool = True, builtin: bool = False) -> Server:
+                  wait_healthy: bool = True, builtin: bool = False,
+                  params: tuple[str, ...] = ()) -> Server:
     """varnishd in the foreground on 127.0.0.1 (`port` or a free one), in front of the app.
 
     The VCL is deploy/varnish/masthead.vcl rendered by render_vcl(). With `wait_healthy`, returns
@@ -254,7 +255,8 @@ def start_varnish(backend_port: int, *, vcl: Path | None = None, grace: str | No
     directory (for `varnishadm -n` / `varnishstat -n`, see varnishadm()) and the log.
 
     `builtin=True` starts Varnish with none of our VCL (`-b host:port`, Varnish's built-in VCL,
-    no probe): the benchmark's floor for what Varnish itself costs per cache hit.
+    no probe): the benchmark's floor for what Varnish itself costs per cache hit. `params` are
+    extra varnishd arguments (`-p name=value` pairs).
     """
     binary = _binary("varnishd", "varnish")
     workdir = Path(tempfile.mkdtemp(prefix="masthead-varnish-"))
@@ -277,7 +279,7 @@ def start_varnish(backend_port: int, *, vcl: Path | None = None, grace: str | No
     log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [binary, "-F", "-a", f"127.0.0.1:{port}", "-T", f"127.0.0.1:{admin_port}",
-         *config, "-n", str(workdir / "instance"), "-s", storage],
+         *config, "-n", str(workdir / "instance"), "-s", storage, *params],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server("varnish", port, f"http://127.0.0.1:{port}", proc, workdir,
                     {"admin_port": admin_port, "instance": workdir / "instance", "log": log_path,
