@@ -24,12 +24,21 @@ def chrome(token: str) -> dict:
             "latest": selectors.latest(token),
             "briefs": newest_briefs(token),
         }
-        # The sidebar and footer are the same on every page: render them once per version.
+        # The masthead, sidebar and footer are the same on every page: render them once per
+        # version (a section page's masthead marks its section: section_header_html()).
         ctx["fragments"] = {name: _render(f"components/{name}.html", ctx)
-                            for name in ("aside", "footer")}
+                            for name in ("header", "aside", "footer")}
         return ctx
 
     return versioning.cached("chrome", build, token=token)
+
+
+def section_header_html(token: str, ctx: dict, section: dict) -> Markup:
+    """The masthead with `section` marked as the current page, once per section and version."""
+    return versioning.cached(
+        ("section-header", section["id"]),
+        lambda: _render("components/header.html", {**ctx, "current_section": section}),
+        token=token)
 
 
 def _render(template: str, context: dict) -> Markup:

@@ -57,6 +57,9 @@ ARTICLE_FIELDS = CARD_FIELDS + (
     "image_caption",
     "body_html",
     "word_count",
+    "article_html",
+    "head_html",
+    "html_key",
 )
 
 

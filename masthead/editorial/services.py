@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from masthead.core import images
 from masthead.edge import keys as cache_keys
 from masthead.edge.services import invalidate
-from masthead.editorial import rendering
+from masthead.editorial import article_html, rendering
 from masthead.editorial.models import (
     ArticlePage,
     PublishedArticle,
@@ -71,6 +71,7 @@ def article_record_publish(*, page_id: int) -> PublishedArticle | None:
         article_record_remove(page_id=page_id)
         return None
     fields = article_record_fields(page)
+    fields.update(article_html.stored_fields(fields))
     with transaction.atomic():
         before = _placement(page.pk)
         record, _ = PublishedArticle.objects.update_or_create(page_id=page.pk, defaults=fields)
@@ -212,3 +213,45 @@ def article_ids_by_author(author_id: int) -> list[int]:
 
 def article_ids_by_image(image_id: int) -> list[int]:
     return list(PublishedArticle.objects.filter(image_id=image_id).values_list("pk", flat=True))
+
+
+def article_html_refresh(*, batch: int = 500, progress=None) -> int:
+    """Render again the stored <article> and metadata fragments of every record whose key is
+    not current (after a section, kind or site setting changed, a template changed in a
+    deploy, or for records written before fragments were stored); the number refreshed.
+
+    A record published meanwhile is left as its publish wrote it: each row is updated only if
+    it is still the one read (same `rendered_at`). `progress` (a tqdm bar) follows the batches.
+    """
+    from masthead.editorial.selectors import ARTICLE_FIELDS
+
+    values = article_html.site_values()
+    site, sections, kinds = values
+    keys: dict = {}
+
+    def current(section_id, kind_id):
+        if (section_id, kind_id) not in keys:
+            keys[section_id, kind_id] = article_html.key(site, sections.get(section_id),
+                                                         kinds.get(kind_id))
+        return keys[section_id, kind_id]
+
+    stale = [page_id for page_id, section_id, kind_id, stored in
+             PublishedArticle.objects.order_by("page_id").values_list(
+                 "page_id", "section_id", "kind_id", "html_key").iterator(chunk_size=5000)
+             if stored != current(section_id, kind_id)]
+    refreshed = 0
+    if progress is not None:
+        progress.total = len(stale)
+    for start in range(0, len(stale), batch):
+        chunk = stale[start:start + batch]
+        rows = PublishedArticle.objects.filter(page_id__in=chunk).values(
+            "page_id", "rendered_at", *ARTICLE_FIELDS)
+        with transaction.atomic():
+            for row in rows:
+                fields = article_html.stored_fields(row, values)
+                refreshed += PublishedArticle.objects.filter(
+                    page_id=row["page_id"], rendered_at=row["rendered_at"]).update(**fields)
+        if progress is not None:
+            progress.update(len(chunk))
+    return refreshed
+

@@ -32,6 +32,13 @@ def on_author_deleted(sender, instance, **kwargs):
 def on_taxonomy_changed(sender, **kwargs):
     # Section and kind names are in every page's navigation and story labels.
     invalidate([keys.SITE])
+    on_site_values_changed(sender)
+
+
+def on_site_values_changed(sender, **kwargs):
+    """Articles store their <article> element and metadata rendered with section and kind
+    names and the site's identity: render those again (pages render them live meanwhile)."""
+    transaction.on_commit(tasks.refresh_article_html.enqueue)
 
 
 def on_article_deleted(sender, instance, **kwargs):
@@ -60,3 +67,8 @@ def connect() -> None:
     for model in (Section, Kind):
         post_save.connect(on_taxonomy_changed, sender=model)
         post_delete.connect(on_taxonomy_changed, sender=model)
+    from masthead.core.models import MagazineSettings, SocialLink
+
+    for model in (MagazineSettings, SocialLink):
+        post_save.connect(on_site_values_changed, sender=model)
+        post_delete.connect(on_site_values_changed, sender=model)

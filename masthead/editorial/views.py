@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404
-from django.template import engines
-from markupsafe import Markup
 from taggit.models import Tag
 from wagtail.views import serve as wagtail_serve
 
@@ -14,13 +12,14 @@ from masthead.core.images import image_url, square_html
 from masthead.core.pagination import page_number, require_items
 from masthead.core.rendering import render_page
 from masthead.core.selectors import any_view_restriction
-from masthead.discovery import metadata, share
-from masthead.editorial import selectors, services
+from masthead.discovery import metadata
+from masthead.editorial import article_html, selectors, services
 from masthead.editorial.chrome import (
     card_keys,
     cards_html,
     chrome,
     chrome_keys,
+    section_header_html,
     stories_html,
 )
 
@@ -57,30 +56,22 @@ def _render_article(request, token: str, record: dict, related: list[dict], *,
                     published: bool = False):
     ctx = chrome(token)
     section = ctx["sections_by_id"].get(record["section_id"])
+    kind = ctx["kinds_by_id"].get(record["kind_id"])
     site = metadata.site_identity(token, ctx["magazine"])  # cached: no query when warm
-
-    def head_and_share():
-        return _head_and_share_html(
-            metadata.article_meta(record, section=section, site=site),
-            share.article_links(path=record["url"], url=site["url"] + record["url"],
-                                title=record["social_headline"] or record["headline"]))
-
-    # A published article's metadata and share bar follow from its record and the site, so they
-    # are rendered once per content version (like its related stories); a preview's every time,
-    # from the unsaved page.
-    meta_html, share_html = (
-        versioning.cached(("article-head", record["page_id"]), head_and_share, token=token)
-        if published else head_and_share())
+    # The <article> element and the metadata were rendered with a published record; a preview's
+    # (or a record's whose section, site or templates changed since) are rendered now.
+    main_html, meta_html = article_html.for_page(token, record, section=section, kind=kind,
+                                                 site=site, published=published)
     context = {
         **ctx,
         "article": record,
-        "kind": ctx["kinds_by_id"].get(record["kind_id"]),
+        "kind": kind,
         "section": section,
         "related": related,
         "related_html": stories_html(token, related, ctx["sections_by_id"]),
         "page_title": record["headline"],
+        "article_html": main_html,
         "meta_html": meta_html,
-        "share_html": share_html,
     }
     keys = [f"article-{record['page_id']}"] + card_keys(related) + chrome_keys(ctx)
     keys += [f"author-{a['id']}" for a in record["authors"]]
@@ -89,13 +80,6 @@ def _render_article(request, token: str, record: dict, related: list[dict], *,
     keys += [f"section-{record['section_id']}"] + [f"tag-{t['id']}" for t in record["tags"]
                                                    if "id" in t]
     return render_page(request, "editorial/article.html", context, keys=keys)
-
-
-def _head_and_share_html(meta: dict, share_links: list) -> tuple[Markup, Markup]:
-    env = engines["jinja2"].env
-    return (Markup(env.get_template("components/metadata.html").render(meta=meta)),
-            Markup(env.get_template("components/share.html").render(
-                meta=meta, share_links=share_links)))
 
 
 def home(request):
@@ -161,7 +145,9 @@ def section(request, slug: str):
         intro=found["description"],
         fetch=lambda n, size, token: selectors.section_page(found["id"], n, size, token=token),
         key=f"section-{found['id']}",
-        extra={"current_section": found, "lead": lead if request.GET.get("page", "1") == "1" else None},
+        extra={"current_section": found,
+               "header_html": section_header_html(token, chrome(token), found),
+               "lead": lead if request.GET.get("page", "1") == "1" else None},
         token=token,
     )
 

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from masthead.core import versioning
+from masthead.editorial import services
 from masthead.editorial.models import PublishedArticle
 from tests import factories as f
 
@@ -89,8 +90,10 @@ def story(logo):
                      social_headline="The Baltic's hidden front line",
                      top_image_alt="A cable ship off Gotland",
                      body=f.paragraphs(3))
-    PublishedArticle.objects.filter(page_id=page.pk).update(
-        updated_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+    # An editor's "updated" date, written into the record as a publish writes it.
+    type(page).objects.filter(pk=page.pk).update(
+        display_updated_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+    services.article_record_publish(page_id=page.pk)
     versioning.bump()
     return page
 

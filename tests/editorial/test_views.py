@@ -150,3 +150,33 @@ def test_brief_word_limit():
     b.body = "<p>" + "word " * 251 + "</p>"
     with pytest.raises(ValidationError, match="at most 250 words"):
         b.full_clean()
+
+
+def _nav(html: str) -> str:
+    return html[html.index('<nav class="sections-nav"'):html.index("</nav>")]
+
+
+def test_sections_nav_marks_the_section_being_read_and_only_there(client, story):
+    """The masthead is rendered once per content version; a section page has its own copy."""
+    f.article(section_slug="africa")
+    europe = _nav(client.get("/section/europe/").content.decode())
+    assert '<a href="/section/europe/" aria-current="page">Europe</a>' in europe
+    assert '<a href="/section/africa/">Africa</a>' in europe
+    africa = _nav(client.get("/section/africa/").content.decode())
+    assert '<a href="/section/africa/" aria-current="page">Africa</a>' in africa
+    assert '<a href="/section/europe/">Europe</a>' in africa
+    for url in (f"/articles/{story.slug}/", "/", "/briefs/", "/section/europe/?page=1"):
+        nav = _nav(client.get(url).content.decode())
+        assert 'href="/section/africa/">Africa</a>' in nav, url
+        assert ("aria-current" in nav) == url.startswith("/section/"), url
+
+
+def test_a_renamed_section_shows_in_every_masthead_at_once(client, story):
+    from masthead.editorial.models import Section
+
+    client.get("/section/europe/"), client.get(f"/articles/{story.slug}/")
+    section = Section.objects.get(slug="europe")
+    section.name = "Europe and Eurasia"
+    section.save()
+    for url in ("/section/europe/", f"/articles/{story.slug}/"):
+        assert ">Europe and Eurasia</a>" in _nav(client.get(url).content.decode()), url

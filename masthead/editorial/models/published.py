@@ -38,6 +38,11 @@ class PublishedArticle(models.Model):
     more_paragraphs_html = models.TextField(blank=True)
     word_count = models.PositiveIntegerField(default=0)
     image_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The page's <article> element and <head> metadata, rendered with the record, and the key
+    # of the site-wide values they were made from (masthead/editorial/article_html.py).
+    article_html = models.TextField(blank=True)
+    head_html = models.TextField(blank=True)
+    html_key = models.CharField(max_length=40, blank=True)
     rendered_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -52,7 +52,7 @@ from masthead.briefs.models import Brief
 from masthead.core import images
 from masthead.core.models import MastheadImage
 from masthead.edge.services import purge_everything
-from masthead.editorial import rendering
+from masthead.editorial import rendering, services
 from masthead.editorial.models import (
     ArticleAuthor,
     ArticleIndexPage,
@@ -256,6 +256,9 @@ class Command(BaseCommand):
         text = Text(random.Random(f"{seed}:{start}"))
         show = verbosity > 0
         seed_articles(fx, text, start, articles, batch_size, counts, show)
+        if articles:  # each page's <article> element and metadata, as a publish stores them
+            with tqdm(unit=" articles", desc="fragments", disable=not show) as bar:
+                services.article_html_refresh(progress=bar)
         seed_briefs(fx, text, briefs, batch_size, counts, show)
         with transaction.atomic():
             purge_everything()  # bulk rows bypass the signals: every cached page may show them
