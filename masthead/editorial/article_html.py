@@ -86,16 +86,20 @@ def render(record: dict, *, section: dict | None, kind: dict | None,
 
 
 def for_page(token: str, record: dict, *, section: dict | None, kind: dict | None,
-             site: dict, published: bool = True) -> tuple[Markup, Markup]:
+             site: dict, published: bool = True, whole=None) -> tuple[Markup, Markup]:
     """What a request pastes: the stored fragments when their key is current; otherwise
-    rendered now (held per content version for a published record, not for a preview)."""
+    rendered now (held per content version for a published record, not for a preview).
+    `whole()` gives the whole record when `record` holds only what pasting needs."""
     if not published:
         return render(record, section=section, kind=kind, site=site)
     if record.get("html_key") and record["html_key"] == current_key(token, section, kind, site):
         return Markup(record["article_html"]), Markup(record["head_html"])
-    return versioning.cached(
-        ("article-html", record["page_id"]),
-        lambda: render(record, section=section, kind=kind, site=site), token=token)
+
+    def live():
+        return render(whole() if whole is not None else record, section=section, kind=kind,
+                      site=site)
+
+    return versioning.cached(("article-html", record["page_id"]), live, token=token)
 
 
 def site_values(token: str | None = None) -> tuple[dict, dict, dict]:

@@ -52,6 +52,13 @@ def article_from_page(request, page):
     return response
 
 
+def _whole_record(page_id: int) -> dict:
+    record = selectors.article_record(page_id)
+    if record is None:  # unpublished between the two reads
+        raise Http404("No such article")
+    return record
+
+
 def _render_article(request, token: str, record: dict, related: list[dict], *,
                     published: bool = False):
     ctx = chrome(token)
@@ -60,8 +67,9 @@ def _render_article(request, token: str, record: dict, related: list[dict], *,
     site = metadata.site_identity(token, ctx["magazine"])  # cached: no query when warm
     # The <article> element and the metadata were rendered with a published record; a preview's
     # (or a record's whose section, site or templates changed since) are rendered now.
-    main_html, meta_html = article_html.for_page(token, record, section=section, kind=kind,
-                                                 site=site, published=published)
+    main_html, meta_html = article_html.for_page(
+        token, record, section=section, kind=kind, site=site, published=published,
+        whole=lambda: _whole_record(record["page_id"]))
     context = {
         **ctx,
         "article": record,

@@ -62,9 +62,13 @@ def test_listing_pages_and_has_next():
     assert not third.has_next and len(third.items) == 1
 
 
-def test_article_by_slug_matches_the_orm():
+def test_article_by_slug_and_article_record_match_the_orm():
     a = f.article(tags=["energy"], display_updated_at=f.BASE_TIME)
     raw = selectors.article_by_slug(a.slug)
-    orm = PublishedArticle.objects.filter(slug=a.slug).values(*selectors.ARTICLE_FIELDS).get()
+    orm = PublishedArticle.objects.filter(slug=a.slug).values(*selectors.PAGE_FIELDS).get()
     assert raw == orm
     assert selectors.article_by_slug("no-such-slug") is None
+    whole = PublishedArticle.objects.filter(slug=a.slug).values(*selectors.ARTICLE_FIELDS).get()
+    assert selectors.article_record(a.pk) == whole
+    assert whole["updated_at"] == f.BASE_TIME
+    assert selectors.article_record(a.pk + 1000) is None
