@@ -14,6 +14,7 @@ Queries run through it are wrapped like any other (logged, counted by tests, err
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from django.db import connection
 
@@ -25,10 +26,24 @@ def prepared_cursor():
         with connection.cursor() as cursor:
             yield cursor
         return
-    import psycopg
-
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
+        raw = _cursor_class()(connection.connection)
     with connection._prepare_cursor(raw) as cursor:
         yield cursor
+
+
+@functools.cache
+def _cursor_class():
+    import psycopg
+
+    class Cursor(psycopg.Cursor):
+        """psycopg's cursor, keeping the statement of a prepared execution where a plain one
+        keeps it (`_query`): Django's query log reads it there, and logged None otherwise
+        (pinned psycopg; tests/discovery/test_sitemaps.py reads every logged statement)."""
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
+    return Cursor

@@ -17,6 +17,8 @@ def test_the_article_query_is_prepared_after_a_few_runs_and_still_counted():
         for _ in range(8):
             assert selectors.article_by_slug(story.slug)["headline"] == "Prepared story"
     assert len(queries) == 8  # counted like any other query
+    # ... and logged with its statement, prepared or not (Django logged None once prepared).
+    assert all(q["sql"] and "WHERE slug = " in q["sql"] for q in queries), queries
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
