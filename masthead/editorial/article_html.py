@@ -37,7 +37,6 @@ ARTICLE_TEMPLATE = "editorial/article_main.html"
 META_TEMPLATE = "components/metadata.html"
 # Every template the fragments are made of: a change to any of them changes the key.
 TEMPLATES = (ARTICLE_TEMPLATE, META_TEMPLATE, "components/share.html", "components/macros.html")
-FIELDS = ("article_html", "head_html", "html_key")
 
 
 def _env():
@@ -113,7 +112,7 @@ def site_values(token: str | None = None) -> tuple[dict, dict, dict]:
 
 
 def stored_fields(record: dict, values: tuple[dict, dict, dict] | None = None) -> dict:
-    """The FIELDS to store in `record` (a dict of the record's fields)."""
+    """`article_html`, `head_html` and `html_key` to store with `record` (its fields, a dict)."""
     site, sections, kinds = values or site_values()
     section, kind = sections.get(record["section_id"]), kinds.get(record["kind_id"])
     article, head = render(record, section=section, kind=kind, site=site)
